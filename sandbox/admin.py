@@ -1,0 +1,59 @@
+"""A small client of the simulators' admin API (`/_sandbox/…`), used by the CLI and by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .common.paths import data_dir
+from .server import SandboxError, running
+
+
+class Admin:
+    def __init__(self, vendor: str, base: Path | None = None, timeout: float = 10.0) -> None:
+        info = running(base or data_dir()).get(vendor)
+        if not info:
+            raise SandboxError(f"the {vendor} simulator is not running for this data dir; run `c2c sandbox up --detach`")
+        self.vendor = vendor
+        self.url = info["origin"] + "/_sandbox"
+        self.client = httpx.Client(timeout=timeout)
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        response = self.client.request(method, self.url + path, json=json)
+        if response.status_code >= 400:
+            raise SandboxError(f"{self.vendor} admin {method} {path} failed ({response.status_code}): {response.text}")
+        return response.json()
+
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        return self._call("POST", "/faults", {k: v for k, v in rule.items() if v is not None})["added"][0]
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/faults")["faults"]
+
+    def clear_faults(self) -> int:
+        return self._call("DELETE", "/faults")["cleared"]
+
+    def expire_tokens(self) -> int:
+        return self._call("POST", "/tokens/expire")["expired"]
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        return self._call("DELETE" if reset else "GET", "/stats")
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        return self._call("PATCH", "/settings", changes) if changes else self._call("GET", "/settings")
+
+    def concurrent_edit(self, record_type: str, record_id: int) -> dict[str, Any]:
+        if self.vendor != "netsuite":
+            raise SandboxError("concurrent edits are a NetSuite (ERP) fault")
+        return self._call("POST", "/netsuite/concurrent-edit", {"type": record_type, "id": record_id})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> "Admin":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Pieces shared by the four vendor simulators and the sandbox runner."""
