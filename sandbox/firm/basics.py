@@ -55,12 +55,12 @@ COUNTRIES = [
 ]
 COUNTRY_WEIGHTS = [0.38, 0.14, 0.08, 0.06, 0.14, 0.12, 0.08]
 
-# role slug -> (display name, list rate USD/h, cost rate USD/h)
+# role slug (snake_case of the PSA role name; the SOW property is rate_<slug>) -> (PSA role name, list rate USD/h, cost rate USD/h)
 ROLES = {
     "analyst": ("Analyst", 120, 55),
     "consultant": ("Consultant", 165, 70),
     "senior_consultant": ("Senior Consultant", 210, 90),
-    "manager": ("Engagement Manager", 265, 115),
+    "engagement_manager": ("Engagement Manager", 265, 115),
     "principal": ("Principal", 330, 150),
     "data_scientist": ("Data Scientist", 240, 105),  # never on a rate card by default: the unpriced role
 }

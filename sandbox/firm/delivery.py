@@ -129,14 +129,17 @@ def rate_at(schedule: list[tuple[dt.date, int]], day: dt.date) -> int | None:
 
 
 def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) -> pl.DataFrame:
-    per_project = firm.size.time_entries / max(1, len(projects))
+    # scenario projects log three times as densely (so that short windows, e.g. between a change order's
+    # effective date and its approval, hold time at every size); the total stays near the size's target
+    weights = {p.idx: 3.0 if p.contract and p.contract.scenarios else 1.0 for p in projects}
+    per_weight = firm.size.time_entries / max(1.0, sum(weights.values()))
     cols: dict[str, list[np.ndarray]] = {"project": [], "consultant": [], "day": []}
     for p in projects:
         days = np.arange(np.datetime64(p.start), np.datetime64(p.end) + 1)
         days = days[np.is_busday(days)]
         if not len(days):
             continue
-        target = per_project * rng.uniform(0.6, 1.4) * (3 if p.contract and p.contract.scenarios else 1)
+        target = per_weight * weights[p.idx] * rng.uniform(0.6, 1.4)
         f = min(1.0, target / (len(p.staff) * len(days)))
         for person in p.staff:
             mask = rng.random(len(days)) < f

@@ -77,7 +77,8 @@ class Planner:
 
     # ---- customers --------------------------------------------------------------------------------------
     def customer(self, idx: int) -> Customer:
-        country = self.rng.choices(COUNTRIES, COUNTRY_WEIGHTS)[0]
+        # the first customers cover every country (so every size has every currency), the rest are weighted
+        country = COUNTRIES[idx - 1] if idx <= len(COUNTRIES) else self.rng.choices(COUNTRIES, COUNTRY_WEIGHTS)[0]
         self.ns_customer_seq += 1
         name = f"{self.rng.choice(NAME_A)} {self.rng.choice(NAME_B)} {country.code}-{idx:05d}"
         created = AS_OF - dt.timedelta(days=self.rng.randint(900, 1400))

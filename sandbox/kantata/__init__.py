@@ -1,0 +1,11 @@
+"""Kantata OX API v1 (PSA, formerly Mavenlink) simulator: pre-issued bearer token, brainstem-style envelopes
+(`count`, `meta`, ordered `results`, id-keyed maps, `include=` side-loading), list/show of the firm's
+workspaces, stories, time entries, expenses, users, roles, rate cards and external references, and time
+entry writes.
+
+The interface the sandbox runner uses (see sandbox/common/vendor.py); knobs and departures in NOTES.md.
+"""
+
+from .app import DEFAULT_SETTINGS, VENDOR, create_app, describe, make_credentials
+
+__all__ = ["DEFAULT_SETTINGS", "VENDOR", "create_app", "describe", "make_credentials"]

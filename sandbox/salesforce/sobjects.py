@@ -1,0 +1,117 @@
+"""sObject resources: describeGlobal, basic info, describe, one record by Id, and the replication feeds
+`updated/` and `deleted/` (ids changed / deleted between `start` and `end`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.common.jsonio import JSONResponse
+
+from .context import SalesforceSim
+from .errors import NOT_FOUND_MESSAGE, sf_error
+from .records import DATETIME_OUT, drifted, quote, record_json_expr
+
+
+def not_found() -> Response:
+    return sf_error(404, "NOT_FOUND", NOT_FOUND_MESSAGE)
+
+
+def describe_global(sim: SalesforceSim, request: Request) -> Response:
+    return JSONResponse({
+        "encoding": "UTF-8",
+        "maxBatchSize": 200,
+        "sobjects": [obj.summary(sim.version) for obj in sim.catalog.values()],
+    })
+
+
+def sobject_info(sim: SalesforceSim, request: Request) -> Response:
+    obj = sim.object(request.path_params["sobject"])
+    if obj is None:
+        return not_found()
+    return JSONResponse({"objectDescribe": obj.summary(sim.version), "recentItems": []})
+
+
+def describe(sim: SalesforceSim, request: Request) -> Response:
+    obj = sim.object(request.path_params["sobject"])
+    if obj is None:
+        return not_found()
+    return JSONResponse(obj.describe(sim.version))
+
+
+def retrieve(sim: SalesforceSim, request: Request) -> Response:
+    """GET /sobjects/{Type}/{Id}[?fields=a,b]: all fields (or those named) of a live record."""
+    obj = sim.object(request.path_params["sobject"])
+    if obj is None:
+        return not_found()
+    fields = obj.fields
+    wanted = request.query_params.get("fields")
+    if wanted:
+        fields = []
+        for name in (n.strip() for n in wanted.split(",") if n.strip()):
+            f = obj.field(name)
+            if f is None:
+                message = f"No such column '{name}' on sobject of type {obj.name}"
+                return sf_error(400, "INVALID_FIELD", message)
+            if f not in fields:
+                fields.append(f)
+    deleted = ' AND NOT COALESCE("IsDeleted", FALSE)' if obj.field("IsDeleted") else ""
+    record = record_json_expr(obj, fields, sim.version)
+    sql = f'SELECT {record} FROM {quote(obj.name)} WHERE "Id" = ?{deleted}'
+    with sim.con.cursor() as cur:
+        row = cur.execute(sql, [request.path_params["record_id"]]).fetchone()
+    if row is None:
+        return not_found()
+    sim.state.served(1)
+    return JSONResponse(drifted(request.scope, [row[0]])[0].encode())
+
+
+def _window(request: Request) -> tuple[dt.datetime, dt.datetime] | Response:
+    bounds = []
+    for name in ("start", "end"):
+        raw = request.query_params.get(name)
+        if not raw:
+            return sf_error(400, "MISSING_ARGUMENT", f"{name} date must be specified")
+        try:
+            value = dt.datetime.fromisoformat(raw.strip().replace(" ", "+"))
+        except ValueError:
+            return sf_error(400, "INVALID_REPLICATION_DATE", f"Unable to parse {name} date: {raw}")
+        bounds.append(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+    if bounds[0] > bounds[1]:
+        return sf_error(400, "INVALID_REPLICATION_DATE", "start date must be before end date")
+    return bounds[0], bounds[1]
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:00.000+0000")
+
+
+def replication(sim: SalesforceSim, request: Request, deleted: bool) -> Response:
+    """`updated/`: ids whose SystemModstamp is in [start, end); `deleted/`: deleted ids with their date."""
+    obj = sim.object(request.path_params["sobject"])
+    if obj is None or obj.field("SystemModstamp") is None:
+        return not_found()
+    window = _window(request)
+    if isinstance(window, Response):
+        return window
+    start, end = window
+    stamp = f"strftime(\"SystemModstamp\", '{DATETIME_OUT}')"
+    flag = 'COALESCE("IsDeleted", FALSE)' if obj.field("IsDeleted") else "FALSE"
+    with sim.con.cursor() as cur:
+        rows = cur.execute(
+            f'SELECT "Id", {stamp} FROM {quote(obj.name)} WHERE "SystemModstamp" >= ? '
+            f'AND "SystemModstamp" < ? AND {flag} = ? ORDER BY "SystemModstamp", "Id"',
+            [start, end, deleted],
+        ).fetchall()
+        first = f'SELECT min("SystemModstamp") FROM {quote(obj.name)} WHERE {flag}'
+        earliest = cur.execute(first).fetchone()[0]
+    latest = _stamp(min(end, dt.datetime.now(dt.UTC)))
+    if deleted:
+        return JSONResponse({
+            "deletedRecords": [{"id": rid, "deletedDate": when} for rid, when in rows],
+            "earliestDateAvailable": _stamp(earliest or start),
+            "latestDateCovered": latest,
+        })
+    return JSONResponse({"ids": [rid for rid, _ in rows], "latestDateCovered": latest})

@@ -1,0 +1,47 @@
+"""Shared fixtures: an isolated data dir per test session, and the tiny sandbox running on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@dataclass
+class RunningSandbox:
+    data_dir: Path
+    endpoints: dict[str, Any]
+    manifest: dict[str, Any]
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.data_dir / "sandbox"
+
+
+@pytest.fixture(scope="session")
+def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """The `tiny` firm (seed 42) generated into its own data dir, its four simulators up on loopback."""
+    from sandbox.firm.generate import generate
+    from sandbox.server import down, up
+
+    base = tmp_path_factory.mktemp("c2c-data")
+    generate("tiny", 42, base / "sandbox")
+    old = os.environ.get("C2C_DATA_DIR")
+    os.environ["C2C_DATA_DIR"] = str(base)
+    try:
+        endpoints = up(base, log=lambda _: None)
+        manifest = json.loads((base / "sandbox" / "manifest.json").read_text())
+        yield RunningSandbox(base, endpoints, manifest)
+    finally:
+        down(base)
+        if old is None:
+            os.environ.pop("C2C_DATA_DIR", None)
+        else:
+            os.environ["C2C_DATA_DIR"] = old
