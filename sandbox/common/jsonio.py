@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        # Vendors send money as JSON numbers. A decimal with at most 15 significant digits turns into the
-        # binary double whose shortest repr is that same decimal text, so clients can parse it exactly.
-        return float(value)
+        # Vendors send money as JSON numbers: write the decimal's own digits as the number (never through a
+        # binary float), so a client parsing the text gets the exact amount back at any magnitude.
+        return orjson.Fragment(format(value.normalize(), "f").encode())
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
