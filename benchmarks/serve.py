@@ -88,7 +88,7 @@ def dlt_load(records: list[dict[str, Any]], table: str, work: Path) -> float:
     if work.exists():
         shutil.rmtree(work)
     pipeline = dlt.pipeline(pipeline_name=f"bench_{table}", pipelines_dir=str(work / "pipelines"),
-                            destination=dlt.destinations.duckdb(str(work / "bench.duckdb")), dataset_name="bench")
+                            destination=dlt.destinations.duckdb(str(work / "warehouse.duckdb")), dataset_name="raw_bench")
     t0 = time.perf_counter()
     pipeline.run([records], table_name=table, loader_file_format="parquet")
     return time.perf_counter() - t0
