@@ -3,26 +3,20 @@ vendor's published OpenAPI as JSON Schema validators."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
-import threading
-import time
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import polars as pl
-import uvicorn
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from sandbox.common.jsonio import dumps
 from tests.paths import VENDOR_SPECS
 from sandbox.firm.schema import SCHEMAS
+from tests.sandbox.loopback import format_checker, load_spec
 
 SPECS = VENDOR_SPECS / "ironclad"
 PUBLIC_SPEC = SPECS / "ironclad-public-api-openapi.yml"
@@ -39,29 +33,9 @@ CUSTOMERS = [
     "Soylent",
 ]
 CURRENCIES = ["USD", "EUR", "GBP", "JPY", "USD", "KWD", "USD", "EUR"]
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 # ------------------------------------------------------------------------------------------------ server
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1, an OS-chosen port, in a thread; yield the origin."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
 
 # ------------------------------------------------------------------------------------------------- data
 def ts(text: str) -> dt.datetime:
@@ -219,28 +193,14 @@ def write_firm(root: Path, docs: list[dict[str, Any]]) -> Path:
 
 
 # -------------------------------------------------------------------------------------------- validation
-def _format_checker() -> FormatChecker:
-    checker = FormatChecker()
-
-    @checker.checks("date-time")
-    def _date_time(value: object) -> bool:  # jsonschema ships no date-time checker without extra packages
-        return not isinstance(value, str) or bool(_RFC3339.match(value))
-
-    return checker
-
-
-def _load(path: Path) -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)
 
 
 class Specs:
     """Validators for the vendor's own schemas (read from the shared vendor-specs folder at test time)."""
 
     def __init__(self) -> None:
-        public, oauth = _load(PUBLIC_SPEC), _load(OAUTH_SPEC)
-        checker = _format_checker()
+        public, oauth = load_spec(PUBLIC_SPEC), load_spec(OAUTH_SPEC)
+        checker = format_checker()
         list_schema = public["paths"]["/records"]["get"]["responses"]["200"]["content"]["application/json"][
             "schema"
         ]

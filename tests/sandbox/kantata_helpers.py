@@ -3,62 +3,27 @@ validators, and a plain httpx client (the test firm is in kantata_data.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import re
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.paths import VENDOR_SPECS
+from tests.sandbox.loopback import format_checker, load_spec
 
 SPECS = VENDOR_SPECS / "kantata"
 TIME_ENTRIES_SPEC = SPECS / "mavenlink-time-entries-api-openapi.yml"
 RATE_CARD_ROLES_SPEC = SPECS / "mavenlink-rate-card-role-rate-for-a-role-api-openapi.yml"
 UTC = dt.UTC
 ISO_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 # ------------------------------------------------------------------------------------------------ server
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1, an OS-chosen port, in a thread; yield the origin."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
 
 # -------------------------------------------------------------------------------------------- validation
-def _format_checker() -> FormatChecker:
-    checker = FormatChecker()
-
-    @checker.checks("date-time")
-    def _date_time(value: object) -> bool:  # jsonschema ships no date-time checker without extra packages
-        return not isinstance(value, str) or bool(_RFC3339.match(value))
-
-    return checker
-
 
 def _nullable(schema: Any) -> Any:
     """The vendor marks no field nullable, yet real records carry nulls (no story, no due date): allow null
@@ -73,19 +38,14 @@ def _nullable(schema: Any) -> Any:
     return schema
 
 
-def _load(path: Path) -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)
-
 
 class Specs:
     """Validators from the vendor's own OpenAPI files (read at test time from the shared folder)."""
 
     def __init__(self) -> None:
-        checker = _format_checker()
-        te = _load(TIME_ENTRIES_SPEC)
-        rcr = _load(RATE_CARD_ROLES_SPEC)
+        checker = format_checker()
+        te = load_spec(TIME_ENTRIES_SPEC)
+        rcr = load_spec(RATE_CARD_ROLES_SPEC)
         self.time_entries = te
         self.time_entry_list = self._validator(te, _ok(te, "/time_entries", "get"), checker)
         self.time_entry_show = self._validator(te, _ok(te, "/time_entries/{id}", "get"), checker)

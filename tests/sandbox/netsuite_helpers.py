@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import polars as pl
-import uvicorn
 
 from sandbox.firm.schema import SCHEMAS
 from sandbox.netsuite.jwt import make_assertion
@@ -24,24 +19,6 @@ N_CUSTOMERS = 250
 N_INVOICES = 100
 LINES_PER_INVOICE = 12
 
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run the ASGI app under uvicorn on 127.0.0.1:<free port> in a thread; yield its origin."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def get_token(origin: str, creds: dict[str, str]) -> str:

@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-import time
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import uvicorn
 
 from sandbox.firm.schema import SCHEMAS
 
 UTC = dt.UTC
 BASE = dt.datetime(2024, 1, 1, tzinfo=UTC)
 
-
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on 127.0.0.1:<free port> in a thread; yield its origin."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off",
-                            interface="asgi3", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _id(prefix: str, n: int) -> str:

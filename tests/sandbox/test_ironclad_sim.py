@@ -16,7 +16,8 @@ import pytest
 from sandbox import ironclad
 from sandbox.ironclad.errors import error_response
 
-from tests.sandbox.ironclad_helpers import Ironclad, Specs, build_docs, serve, ts, write_firm
+from tests.sandbox.ironclad_helpers import Ironclad, Specs, build_docs, ts, write_firm
+from tests.sandbox.loopback import serve
 
 DOCS = build_docs()
 BY_ID = {d["id"]: d for d in DOCS}
