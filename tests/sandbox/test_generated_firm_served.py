@@ -37,3 +37,60 @@ def test_ironclad_pages_of_the_generated_firm_validate(tiny_sandbox: RunningSand
         if sow:
             one = client.get(f"{ep['base_url']}/records/{sow['ironcladId']}", headers=headers).json()
             assert not list(specs.record.iter_errors(one))
+
+
+def test_kantata_time_entry_pages_of_the_generated_firm_validate(tiny_sandbox: RunningSandbox) -> None:
+    from tests.sandbox.kantata_helpers import Specs as KantataSpecs
+    from tests.sandbox.kantata_helpers import validate
+
+    specs = KantataSpecs()
+    ep = tiny_sandbox.endpoints["kantata"]
+    headers = {"Authorization": f"Bearer {ep['access_token']}"}
+    seen: set[str] = set()
+    with httpx.Client(timeout=30) as client:
+        page = 0
+        while True:
+            page += 1
+            body = client.get(f"{ep['base_url']}/time_entries.json", headers=headers,
+                              params={"page": page, "per_page": 200, "order": "updated_at:asc",
+                                      "include": "workspace,story,user,role"}).json()
+            validate(specs.time_entry_list, body)
+            seen |= {r["id"] for r in body["results"] if r["key"] == "time_entries"}
+            if page >= body["meta"]["page_count"]:
+                break
+    assert len(seen) == tiny_sandbox.manifest["counts"]["kantata"]["time_entries"]
+
+
+def _netsuite_session(client: httpx.Client, ep: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_token(client, ep)}", "Prefer": "transient"}
+
+
+def test_a_netsuite_write_survives_a_restart_and_generate_resets_it(tmp_path) -> None:
+    from sandbox.firm.generate import generate
+    from sandbox.server import down, up
+
+    generate("tiny", 42, tmp_path / "sandbox")
+    try:
+        ep = up(tmp_path, log=lambda _: None)["netsuite"]
+        q = {"q": "SELECT s.id, s.lastmodifieddate FROM billingschedule s ORDER BY s.id"}
+        with httpx.Client(timeout=30) as client:
+            headers = _netsuite_session(client, ep)
+            first = client.post(f"{ep['base_url']}/query/v1/suiteql?limit=1", json=q, headers=headers).json()["items"][0]
+            schedule = f"{ep['base_url']}/record/v1/billingSchedule/{first['id']}"
+            written = client.patch(schedule, json={"name": "Renamed by the test"}, headers=headers)
+            assert written.status_code == 204 and written.headers["Location"].endswith(f"/billingSchedule/{first['id']}")
+        down(tmp_path)
+        ep = up(tmp_path, log=lambda _: None)["netsuite"]
+        with httpx.Client(timeout=30) as client:
+            record = client.get(f"{ep['base_url']}/record/v1/billingSchedule/{first['id']}",
+                                headers=_netsuite_session(client, ep)).json()
+        assert record["name"] == "Renamed by the test"
+        down(tmp_path)
+        generate("tiny", 42, tmp_path / "sandbox")
+        ep = up(tmp_path, log=lambda _: None)["netsuite"]
+        with httpx.Client(timeout=30) as client:
+            record = client.get(f"{ep['base_url']}/record/v1/billingSchedule/{first['id']}",
+                                headers=_netsuite_session(client, ep)).json()
+        assert record["name"] != "Renamed by the test"
+    finally:
+        down(tmp_path)
