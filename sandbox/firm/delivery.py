@@ -140,13 +140,16 @@ def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) ->
         if not len(days):
             continue
         target = per_weight * weights[p.idx] * rng.uniform(0.6, 1.4)
-        f = min(1.0, target / (len(p.staff) * len(days)))
+        # entries per person per working day; above 1 some days carry a second entry (another task)
+        f = min(2.0, target / (len(p.staff) * len(days)))
         for person in p.staff:
             mask = rng.random(len(days)) < f
             must = [np.datetime64(day) for day in p.must_days.get(person.role, []) if p.start <= day <= p.end]
             if must:
                 mask |= np.isin(days, np.array(must, dtype="datetime64[D]"))
             picked = days[mask]
+            if f > 1.0:
+                picked = np.sort(np.concatenate([picked, days[rng.random(len(days)) < f - 1.0]]))
             cols["project"].append(np.full(len(picked), p.idx))
             cols["consultant"].append(np.full(len(picked), person.idx))
             cols["day"].append(picked)
