@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ingestion.cli import ingest
 from sandbox.cli import sandbox
 
 from .output import emit, progress
@@ -21,6 +22,7 @@ def main() -> None:
 
 
 main.add_command(sandbox)
+main.add_command(ingest)
 
 
 @main.command()

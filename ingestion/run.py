@@ -1,0 +1,70 @@
+"""Run sources without Dagster: `c2c ingest [vendor|all]` and `python -m ingestion …` call this."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import dlt
+
+from .common.progress import Progress
+from .pipelines import VENDORS, make_pipeline
+
+
+@dataclass
+class VendorRun:
+    vendor: str
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows loaded this run
+    seconds: float = 0.0
+    load_ids: list[str] = field(default_factory=list)
+    schema_changes: list[str] = field(default_factory=list)
+
+    def public(self) -> dict[str, Any]:
+        return {"rows": self.rows, "total_rows": sum(self.rows.values()), "seconds": round(self.seconds, 2),
+                "load_ids": self.load_ids, "schema_changes": self.schema_changes}
+
+
+def make_source(vendor: str, progress: Progress | None = None, **kwargs: Any) -> Any:
+    module = importlib.import_module(f"ingestion.{vendor}")
+    return getattr(module, vendor)(progress=progress, **kwargs)
+
+
+def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: str | None = None,
+               source_kwargs: dict[str, Any] | None = None) -> VendorRun:
+    result = VendorRun(vendor)
+    pipeline = make_pipeline(vendor, destination)
+    progress = Progress(vendor, say=say)
+    t0 = time.perf_counter()
+    tables_before = set(pipeline.default_schema.tables) if pipeline.default_schema_name else set()
+    info = pipeline.run(make_source(vendor, progress, **(source_kwargs or {})))
+    result.seconds = time.perf_counter() - t0
+    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
+    result.rows = {t: n for t, n in sorted(counts.items()) if not t.startswith("_dlt")}
+    result.load_ids = list(info.loads_ids)
+    for package in info.load_packages:  # columns the vendor added to tables we already had
+        for table, update in (package.schema_update or {}).items():
+            if table in tables_before and not table.startswith("_dlt"):
+                result.schema_changes += [f"{table}.{column}" for column in update.get("columns", {})]
+    for change in result.schema_changes:
+        say(f"  {vendor}: schema evolved — new column {change}")
+    return result
+
+
+def run(vendors: list[str] | None = None, **kwargs: Any) -> dict[str, VendorRun]:
+    return {v: run_vendor(v, **kwargs) for v in (vendors or list(VENDORS))}
+
+
+def dataset_rows(vendor: str, destination: str | None = None) -> dict[str, int]:
+    """Rows per raw table as the destination has them now (for summaries and tests)."""
+    pipeline = make_pipeline(vendor, destination)
+    with pipeline.sql_client() as client:
+        out = {}
+        for table in pipeline.default_schema.data_table_names():
+            with client.execute_query(f"select count(*) from {client.make_qualified_table_name(table)}") as cur:
+                out[table] = cur.fetchone()[0]
+    return out
+
+
+__all__ = ["run", "run_vendor", "dataset_rows", "make_source", "dlt"]
