@@ -45,3 +45,15 @@ def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSa
             os.environ.pop("C2C_DATA_DIR", None)
         else:
             os.environ["C2C_DATA_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A private PostgreSQL server on loopback for the session (installed with apt-get if missing)."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
