@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve clean
+.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest clean
 
 install: $(STAMP)
 
@@ -40,7 +40,11 @@ sandbox-down: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check c2c sandbox tests benchmarks
 
-bench: bench-generate bench-serve
+bench: bench-generate bench-serve bench-ingest
+
+bench-ingest: $(STAMP)  ## dlt ingestion vs a plain httpx fetch + DuckDB bulk load (must <= 3x)
+	$(BIN)/python -m benchmarks.ingest --size small
+	$(BIN)/python -m benchmarks.ingest --size medium --pairs 1
 
 bench-generate: $(STAMP)  ## generation time of the medium firm (target <= 60 s on 2 cores)
 	$(BIN)/python -m benchmarks.generate

@@ -56,9 +56,10 @@ def check_rows(rows: list[dict[str, Any]], *, vendor: str, resource: str, keys: 
 
 
 def to_arrow(rows: list[dict[str, Any]], types: dict[str, pa.DataType], *, vendor: str, resource: str,
-             page: Any = None, known: set[str] | None = None) -> pa.Table:
+             page: Any = None, known: set[str] | None = None, required: tuple[str, ...] = ()) -> pa.Table:
     """Typed columns for the declared fields; every other field is kept (inferred, or JSON text) so the raw
-    table evolves when the vendor adds one. New fields are logged once per walk via `known`."""
+    table evolves when the vendor adds one. New fields are logged once per walk via `known`. `required`
+    fields (primary keys, already checked by `check_rows`) are declared non-nullable, as dlt declares them."""
     names: list[str] = list(types)
     extra: list[str] = []
     for row in rows:
@@ -75,7 +76,7 @@ def to_arrow(rows: list[dict[str, Any]], types: dict[str, pa.DataType], *, vendo
         values = [row.get(name) for row in rows]
         if name in types:
             arrays.append(_typed(values, types[name], vendor=vendor, resource=resource, page=page, name=name))
-            fields.append(pa.field(name, types[name]))
+            fields.append(pa.field(name, types[name], nullable=name not in required))
         else:
             array = _inferred(values)
             arrays.append(array)

@@ -1,5 +1,6 @@
 """Salesforce REST API simulator (CRM): OAuth token endpoint, SOQL query/queryAll/queryMore, sObject
-describe and retrieve, served from the generated firm's Account, Opportunity and Contact tables.
+describe, retrieve and update (PATCH), served from the generated firm's Account, Opportunity and Contact
+tables.
 
 The interface every simulator exposes (sandbox/common/vendor.py): VENDOR, DEFAULT_SETTINGS,
 make_credentials, create_app, describe. Knobs and departures from the real API: NOTES.md.
@@ -33,7 +34,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 def create_app(firm: Path, state: Path, creds: dict[str, str],
                settings: dict[str, Any] | None = None) -> tuple[Any, SimulatorState]:
-    """The ASGI app and its state. `state` (the persistent dir) is unused: this simulator is read-only."""
+    """The ASGI app and its state. `state` (the persistent dir) is unused: record updates (PATCH) live in
+    memory until the simulator stops."""
     unknown = sorted(set(settings or {}) - set(DEFAULT_SETTINGS))
     if unknown:
         raise ValueError(f"unknown salesforce setting(s): {', '.join(unknown)}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -71,6 +72,16 @@ def rest(sim: SalesforceSim, handler: Handler) -> Callable[[Request], Response]:
     return endpoint
 
 
+def with_body(endpoint: Callable[[Request], Response]) -> Callable[[Request], Any]:
+    """A REST endpoint that reads the request body first (kept in `request.state.body`), for writes."""
+
+    async def read_then_handle(request: Request) -> Response:
+        request.state.body = await request.body()
+        return await run_in_threadpool(endpoint, request)
+
+    return read_then_handle
+
+
 def versions(sim: SalesforceSim, request: Request) -> Response:
     v = sim.version
     body = [{"label": _release(v), "url": f"/services/data/v{v}", "version": v}]
@@ -119,6 +130,9 @@ def routes(sim: SalesforceSim) -> list[Route]:
         endpoint = rest(sim, handler)
         vendor.append(Route(data + suffix, endpoint, methods=["GET"]))
         vendor.append(Route(data + suffix + "/", endpoint, methods=["GET"]))
+    update = with_body(rest(sim, sobjects.update))
+    for suffix in ("/sobjects/{sobject}/{record_id}", "/sobjects/{sobject}/{record_id}/"):
+        vendor.append(Route(data + suffix, update, methods=["PATCH"]))
 
     def fallback(request: Request) -> Response:
         """Unknown paths: 404 NOT_FOUND; a known path with another method: 405 METHOD_NOT_ALLOWED."""

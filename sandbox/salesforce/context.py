@@ -60,6 +60,7 @@ class SalesforceSim:
     org_id: str
     user_id: str
     _rng_lock: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)  # one record update at a time
 
     @property
     def settings(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ queryMore paging, incremental filters, error bodies, limits, sObject resources a
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -465,6 +466,48 @@ def test_updated_and_deleted_feeds(org):
         {"id": "001000000000019", "deletedDate": "2024-01-01T00:19:00.123+0000"},
     ]
     assert org.get(f"{V}/sobjects/Account/deleted/").status_code == 400
+
+
+def test_patch_updates_fields_and_bumps_the_modstamp(tmp_path):
+    app, creds, state = start(tmp_path, n_accounts=12, n_opps=4, n_contacts=2)
+    with serve(app) as origin:
+        o = Org(origin, creds, state)
+        url = f"{V}/sobjects/Opportunity/006000000000001"
+        before = o.get(url).json()
+        t0 = time.time()
+        r = o.http.patch(url, headers=o.auth, json={"StageName": "Closed Won", "Amount": 1234.5,
+                                                     "CloseDate": "2025-02-03", "IsWon": True})
+        assert r.status_code == 204 and r.content == b"" and "Sforce-Limit-Info" in r.headers
+        after = json.loads(o.get(url).text, parse_float=Decimal)
+        assert (after["StageName"], after["Amount"], after["CloseDate"], after["IsWon"]) == (
+            "Closed Won", Decimal("1234.5"), "2025-02-03", True)
+        assert after["Name"] == before["Name"] and after["CreatedDate"] == before["CreatedDate"]
+        assert DATETIME_RE.match(after["SystemModstamp"]) and after["LastModifiedDate"] == after["SystemModstamp"]
+        stamp = dt.datetime.fromisoformat(after["SystemModstamp"]).timestamp()
+        assert abs(stamp - t0) < 5 and after["SystemModstamp"] > before["SystemModstamp"]
+        # the incremental cursor sees the change: only this record is at or after its new stamp
+        since = after["SystemModstamp"][:19] + "Z"
+        ids = [x["Id"] for x in o.records(f"SELECT Id FROM Opportunity WHERE SystemModstamp >= {since}", "queryAll")]
+        assert ids == ["006000000000001"]
+        assert o.http.patch(f"{V}/sobjects/Contact/003000000000000/", headers=o.auth,
+                            json={"Title": "VP"}).status_code == 204  # trailing slash, another object
+        # errors, with Salesforce's codes
+        cases = [
+            ({"Bogus": 1}, 400, "INVALID_FIELD"),
+            ({"SystemModstamp": "2024-01-01T00:00:00Z"}, 400, "INVALID_FIELD_FOR_INSERT_UPDATE"),
+            ({"Amount": "lots"}, 400, "JSON_PARSER_ERROR"),
+            ({"IsWon": "yes"}, 400, "JSON_PARSER_ERROR"),
+            ([1], 400, "JSON_PARSER_ERROR"),
+        ]
+        for body, status, code in cases:
+            r = o.http.patch(url, headers=o.auth, json=body)
+            assert (r.status_code, r.json()[0]["errorCode"]) == (status, code), body
+        assert o.http.patch(url, headers=o.auth, content=b"{nope").json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+        r = o.http.patch(f"{V}/sobjects/Account/001000000000009", headers=o.auth, json={"Name": "x"})
+        assert (r.status_code, r.json()[0]["errorCode"]) == (404, "ENTITY_IS_DELETED")
+        assert o.http.patch(f"{V}/sobjects/Account/001nope", headers=o.auth, json={}).status_code == 404
+        assert o.http.patch(url, json={"Name": "x"}).status_code == 401
+        assert json.loads(o.get(url).text, parse_float=Decimal)["Amount"] == Decimal("1234.5")  # errors change nothing
 
 
 # ---- faults ------------------------------------------------------------------------------------------------
