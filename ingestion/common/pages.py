@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 
@@ -107,3 +107,31 @@ def _inferred(values: list[Any]) -> pa.Array:
 
 def _text(value: Any) -> str:
     return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+BATCH_ROWS = 20_000
+
+
+def batched(tables: Iterable[pa.Table], min_rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+    """Hand dlt fewer, larger Arrow tables: consecutive pages are concatenated until `min_rows`.
+
+    dlt pays a fixed cost per extracted item (schema inference and hashing per table), so pages of 200
+    rows (Kantata's maximum) cost more in dlt than on the wire. The pages are already validated; a failure
+    later in the walk still fails the whole extract, so batching changes nothing about what is loaded.
+    Tables whose schemas differ (a field the vendor added mid-walk) are unified by name."""
+    pending: list[pa.Table] = []
+    rows = 0
+    for table in tables:
+        pending.append(table)
+        rows += table.num_rows
+        if rows >= min_rows:
+            yield _concat(pending)
+            pending, rows = [], 0
+    if pending:
+        yield _concat(pending)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="permissive")

@@ -42,9 +42,9 @@ class Progress:
         now = time.monotonic()
         if now - self._last >= self.every_seconds:
             self._last = now
-            self._emit(f"  {self.vendor}/{resource}: {p.pages:,} pages, {p.rows:,} rows, {p.elapsed:.1f}s")
+            self._emit(f"  {self.vendor}/{resource}: {p.pages:,} pages, {p.rows:,} rows read, {p.elapsed:.1f}s")
 
     def done(self, resource: str) -> None:
         p = self.resources.setdefault(resource, ResourceProgress())
         p.finished = time.monotonic()
-        self._emit(f"  {self.vendor}/{resource}: done — {p.rows:,} rows in {p.pages:,} pages, {p.elapsed:.1f}s")
+        self._emit(f"  {self.vendor}/{resource}: done — {p.rows:,} rows read in {p.pages:,} pages, {p.elapsed:.1f}s")

@@ -13,6 +13,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.common.client import VendorClient
+from ingestion.common.pages import batched
 from ingestion.common.errors import ConfigError
 from ingestion.common.progress import Progress
 from ingestion.common.retry import RetryPolicy
@@ -40,7 +41,7 @@ def records_resource(client: VendorClient, page_size: int, progress: Progress | 
     @dlt.resource(name=RESOURCE, write_disposition="merge", primary_key="id",
                   columns={CURSOR: {"dedup_sort": "desc"}})  # a record read twice in one run: the newest wins
     def records(updated: dlt.sources.incremental[Any] = cursor) -> Iterator[pa.Table]:
-        yield from walk(client, since=since_param(updated.last_value), page_size=page_size, progress=progress)
+        yield from batched(walk(client, since=since_param(updated.last_value), page_size=page_size, progress=progress))
         if progress is not None:
             progress.done(RESOURCE)
 

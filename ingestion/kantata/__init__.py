@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from ingestion.common.client import VendorClient
 from ingestion.common.errors import ConfigError
+from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
 from ingestion.common.retry import RetryPolicy
 from ingestion.common.settings import resolve
@@ -40,13 +41,17 @@ def _resource(client: VendorClient, spec: Spec, progress: Progress | None, page_
             CURSOR, initial_value=INITIAL_UPDATED_AT, range_start="closed"),
     ) -> Iterator[pa.Table]:
         after = updated_after(cursor.start_value)
-        for params in spec.walks:
-            known: set[str] = set(spec.types)
-            for page, body, rows in walk(client, spec, params, page_size=page_size, cursor=after):
-                table = page_table(rows, spec, body, page=page, cursor=after, known=known)
-                if progress is not None:
-                    progress.page(spec.name, table.num_rows)
-                yield table
+
+        def tables() -> Iterator[pa.Table]:
+            for params in spec.walks:
+                known: set[str] = set(spec.types)
+                for page, body, rows in walk(client, spec, params, page_size=page_size, cursor=after):
+                    table = page_table(rows, spec, body, page=page, cursor=after, known=known)
+                    if progress is not None:
+                        progress.page(spec.name, table.num_rows)
+                    yield table
+
+        yield from batched(tables())
         if progress is not None:
             progress.done(spec.name)
 

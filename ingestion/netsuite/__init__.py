@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from ingestion.common.client import VendorClient
 from ingestion.common.errors import ConfigError
+from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
 from ingestion.common.retry import RetryPolicy
 from ingestion.common.settings import resolve
@@ -46,11 +47,15 @@ def _resource(client: VendorClient, table: Table, progress: Progress | None, pag
     ) -> Iterator[pa.Table]:
         since = cursor_text(cursor.start_value)
         known: set[str] = set(table.kinds)
-        for page, rows in walk(client, table, since=since, page_size=page_size, max_results=cap):
-            if progress is not None:
-                progress.page(table.name, len(rows))
-            if rows:
-                yield page_table(rows, table, page=page, known=known)
+
+        def tables() -> Iterator[pa.Table]:
+            for page, rows in walk(client, table, since=since, page_size=page_size, max_results=cap):
+                if progress is not None:
+                    progress.page(table.name, len(rows))
+                if rows:
+                    yield page_table(rows, table, page=page, known=known)
+
+        yield from batched(tables())
         if progress is not None:
             progress.done(table.name)
 

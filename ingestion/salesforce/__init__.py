@@ -11,6 +11,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.common.client import VendorClient
+from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
 from ingestion.common.retry import RetryPolicy
 from ingestion.common.settings import resolve
@@ -37,7 +38,7 @@ def _resource(client: VendorClient, sobject: str, spec: SObjectSpec, progress: P
         # WHERE SystemModstamp >= last_value (inclusive): the boundary rows come back and dlt drops those it
         # has already loaded by primary key, so a rerun without changes loads nothing and no edit is lost
         try:
-            yield from walk(client, sobject, spec, modstamp.last_value, page_size=page_size, progress=progress)
+            yield from batched(walk(client, sobject, spec, modstamp.last_value, page_size=page_size, progress=progress))
         finally:
             open_walks.discard(sobject)
             if not open_walks:
