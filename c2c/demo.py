@@ -1,103 +1,46 @@
 """`make demo` / `c2c demo`: the furthest the chain reaches today.
 
-Today (sandbox issue): generate the `small` firm, bring the four simulators up, page through one endpoint
-of each vendor exactly as a client of the real vendor would (token from the vendor's token endpoint,
-the vendor's own paging and stop signals), and print a summary. Later stages extend this to the whole chain.
-"""
+Today: generate the `small` firm, bring the four simulators up, ingest all four vendors into the
+warehouse with the dlt sources, run the ingest again (incremental: nothing new), and print a summary."""
 
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 from typing import Any, Callable
 
-import httpx
 
+def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str, Any], str]:
+    from ingestion.pipelines import VENDORS
+    from ingestion.run import run_vendor
+    from sandbox.common.paths import sandbox_dir
+    from sandbox.firm.generate import generate
+    from sandbox.server import down, running, up
 
-def _token(client: httpx.Client, ep: dict[str, Any]) -> str:
-    request = ep.get("token_request")
-    if not request:
-        return ep["access_token"]  # Kantata: tokens are issued out of band
-    response = client.post(request["url"], data=request["form"])
-    response.raise_for_status()
-    return response.json()["access_token"]
-
-
-def page_salesforce(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
-    headers = {"Authorization": f"Bearer {_token(client, ep)}"}
-    url = f"{ep['base_url']}/services/data/v{ep['api_version']}/query"
-    response = client.get(url, params={"q": "SELECT Id, Name, SystemModstamp FROM Account ORDER BY Id"}, headers=headers)
-    records = pages = 0
-    while True:
-        response.raise_for_status()
-        body = response.json()
-        records += len(body["records"])
-        pages += 1
-        if body["done"]:
-            return records, pages
-        response = client.get(ep["base_url"] + body["nextRecordsUrl"], headers=headers)
-
-
-def page_ironclad(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
-    headers = {"Authorization": f"Bearer {_token(client, ep)}", **ep.get("headers", {})}
-    page = records = 0
-    while True:
-        response = client.get(f"{ep['base_url']}/records", headers=headers,
-                              params={"page": page, "pageSize": 100, "sortField": "lastUpdated", "sortDirection": "ASC"})
-        response.raise_for_status()
-        body = response.json()
-        records += len(body["list"])
-        page += 1
-        if page * body["pageSize"] >= body["count"] or not body["list"]:
-            return records, page
-
-
-def page_kantata(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
-    headers = {"Authorization": f"Bearer {_token(client, ep)}"}
-    page = records = 0
-    while True:
-        page += 1
-        response = client.get(f"{ep['base_url']}/time_entries.json", headers=headers,
-                              params={"page": page, "per_page": 200, "order": "updated_at:asc"})
-        response.raise_for_status()
-        body = response.json()
-        records += len(body["results"])
-        if page >= body["meta"]["page_count"]:
-            return records, page
-
-
-def page_netsuite(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
-    headers = {"Authorization": f"Bearer {_token(client, ep)}", "Prefer": "transient"}
-    url: str | None = f"{ep['base_url']}/query/v1/suiteql?limit=1000&offset=0"
-    query = {"q": "SELECT id, tranid, type, lastmodifieddate FROM transaction ORDER BY id"}
-    records = pages = 0
-    while url:
-        response = client.post(url, json=query, headers=headers)
-        response.raise_for_status()
-        body = response.json()
-        records += body["count"]
-        pages += 1
-        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None) if body["hasMore"] else None
-    return records, pages
-
-
-PAGERS: dict[str, tuple[str, Callable[[httpx.Client, dict[str, Any]], tuple[int, int]]]] = {
-    "salesforce": ("SOQL query Account", page_salesforce),
-    "ironclad": ("GET /records", page_ironclad),
-    "kantata": ("GET /time_entries.json", page_kantata),
-    "netsuite": ("SuiteQL transaction", page_netsuite),
-}
-
-
-def page_all(endpoints_file: Path, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    endpoints = json.loads(endpoints_file.read_text())
-    out = {}
-    with httpx.Client(timeout=60.0) as client:
-        for vendor, (what, pager) in PAGERS.items():
-            t0 = time.perf_counter()
-            records, pages = pager(client, endpoints[vendor])
-            seconds = time.perf_counter() - t0
-            out[vendor] = {"endpoint": what, "records": records, "pages": pages, "seconds": round(seconds, 2)}
-            say(f"  {vendor:<10} {what:<24} {records:>8,} records in {pages:>4} pages  ({seconds:.1f}s)")
-    return out
+    params = sandbox_dir() / "firm" / "params.json"
+    current = json.loads(params.read_text()) if params.exists() else None
+    if current != {"size": size, "seed": seed}:
+        down()
+        say(f"generating the {size} firm (seed {seed})")
+        generate(size, seed, sandbox_dir(), progress=lambda m: say("  " + m))
+    if len(running()) < 4:
+        say("starting the sandbox:")
+    up(log=say)
+    manifest = json.loads((sandbox_dir() / "manifest.json").read_text())
+    say("ingesting all four vendors (dlt → raw_<vendor> in the warehouse):")
+    loaded = {v: run_vendor(v, say=say) for v in VENDORS}
+    say("second, incremental run (nothing changed at the vendors):")
+    again = {v: run_vendor(v, say=lambda _: None) for v in VENDORS}
+    lines = [f"rows per system (first load / incremental rerun), as of {manifest['as_of']}:"]
+    for vendor, result in loaded.items():
+        total, rerun = sum(result.rows.values()), sum(again[vendor].rows.values())
+        lines.append(f"  {vendor:<10} {total:>9,} rows in {len(result.rows):>2} raw tables, {result.seconds:5.1f}s"
+                     f"  / {rerun} new")
+    lines += ["", f"planted breaks in the {manifest['size']} firm (the ground truth the next stages must find):"]
+    lines += [f"  {kind:<26} {n:>6}" for kind, n in manifest["break_counts"].items()]
+    lines += ["", f"warehouse: {sandbox_dir().parent / 'warehouse.duckdb'} (schemas raw_salesforce, raw_ironclad, "
+              "raw_kantata, raw_netsuite)", "The sandbox keeps running: `c2c sandbox down` stops it.",
+              "Next stages (dbt transform → reverse ETL → Dagster) are not built yet; see the issues."]
+    summary = {"loaded": {v: r.public() for v, r in loaded.items()},
+               "rerun_rows": {v: sum(r.rows.values()) for v, r in again.items()},
+               "break_counts": manifest["break_counts"]}
+    return summary, "\n".join(lines)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from c2c.demo import page_ironclad, page_kantata, page_netsuite, page_salesforce
+from tests.sandbox.pagers import page_ironclad, page_kantata, page_netsuite, page_salesforce
 
 pytestmark = pytest.mark.integration
 
