@@ -24,6 +24,29 @@ main.add_command(ingest)
 
 
 @main.command()
+@click.option("--as-of", default=None, help="The rules' as-of date (YYYY-MM-DD); default: the sandbox manifest's, else today.")
+@click.option("--target", default=None, help="dbt target: duckdb (default) or postgres.")
+@click.option("--select", default=None, help="A dbt selection, e.g. 'canonical+'.")
+@click.option("--json", "as_json", is_flag=True)
+def transform(as_of: str | None, target: str | None, select: str | None, as_json: bool) -> None:
+    """dbt build of transform/ (models, data tests, unit tests) against the warehouse, with a summary."""
+    from ingestion.common.settings import data_dir
+
+    from .transform import build
+
+    base = data_dir()
+    manifest = base / "sandbox" / "manifest.json"
+    if as_of is None and manifest.exists() and not any(k.startswith("SOURCES__") and k.endswith("__BASE_URL") for k in __import__("os").environ):
+        import json
+
+        as_of = json.loads(manifest.read_text())["as_of"]
+    summary = build(base, as_of=as_of, target=target, select=select)
+    emit(as_json, {"as_of": as_of, **summary.public()}, summary.text())
+    if not summary.success:
+        raise SystemExit(1)
+
+
+@main.command()
 @click.option("--size", default="small", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--json", "as_json", is_flag=True)

@@ -1,0 +1,78 @@
+"""`c2c transform`: `dbt build` of transform/ with a readable summary (models, tests, failures)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parents[1] / "transform"
+
+
+@dataclass
+class BuildSummary:
+    success: bool
+    counts: dict[str, Counter[str]] = field(default_factory=dict)  # resource type -> status -> n
+    failures: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def public(self) -> dict[str, Any]:
+        return {"success": self.success, "counts": {k: dict(v) for k, v in self.counts.items()},
+                "failures": self.failures, "seconds": round(self.seconds, 1)}
+
+    def text(self) -> str:
+        lines = []
+        for kind in ("model", "seed", "test", "unit_test", "snapshot"):
+            if kind in self.counts:
+                parts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts[kind].items()))
+                lines.append(f"  {kind + 's':<11} {parts}")
+        for failure in self.failures:
+            lines.append(f"  FAILED {failure['node']}: {failure['message']}")
+        lines.append(("dbt build succeeded" if self.success else "dbt build FAILED") + f" in {self.seconds:.1f}s")
+        return "\n".join(lines)
+
+
+def dbt_env(data_dir: Path, target: str | None = None) -> dict[str, str]:
+    env = {"C2C_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "DBT_LOG_PATH": str(data_dir / "logs" / "dbt")}
+    if target:
+        env["DBT_TARGET"] = target
+    return env
+
+
+def run_dbt(command: list[str], *, data_dir: Path, as_of: str | None = None, target: str | None = None,
+            quiet: bool = True) -> Any:
+    """Run a dbt command in-process (dbtRunner) against the data dir's warehouse; return dbt's result."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env(data_dir, target))
+    args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of_date": as_of})]
+    if quiet:
+        args = ["--quiet", *args]
+    return dbtRunner().invoke(args)
+
+
+def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None, select: str | None = None,
+          quiet: bool = True) -> BuildSummary:
+    import time
+
+    t0 = time.perf_counter()
+    command = ["build"] + (["--select", select] if select else [])
+    result = run_dbt(command, data_dir=data_dir, as_of=as_of, target=target, quiet=quiet)
+    summary = BuildSummary(success=bool(result.success), seconds=time.perf_counter() - t0)
+    if result.exception is not None:
+        summary.failures.append({"node": "dbt", "message": str(result.exception)[:2000]})
+    for node_result in getattr(result.result, "results", None) or []:
+        node = node_result.node
+        kind = node.resource_type.value if hasattr(node.resource_type, "value") else str(node.resource_type)
+        status = str(node_result.status.value if hasattr(node_result.status, "value") else node_result.status)
+        summary.counts.setdefault(kind, Counter())[status] += 1
+        if status in ("error", "fail"):
+            summary.failures.append({"node": node.unique_id, "message": (node_result.message or "")[:500]})
+    return summary

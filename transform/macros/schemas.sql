@@ -1,0 +1,4 @@
+{# Every folder writes to its own schema by its plain name (staging, canonical, …), not <target>_<name>. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}
