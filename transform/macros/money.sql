@@ -38,7 +38,7 @@
 {%- endmacro %}
 
 {% macro _money_div(numerator, denominator, minor) -%}
-    {%- set scaled = "cast((" ~ numerator ~ ") * 1000000000 as " ~ big_int_type() ~ ")" -%}
+    {%- set scaled = "cast(cast((" ~ numerator ~ ") as " ~ money_type() ~ ") * 1000000000 as " ~ big_int_type() ~ ")" -%}
     {%- set den = "cast((" ~ denominator ~ ") as " ~ big_int_type() ~ ") * " ~ (10 ** (9 - minor)) -%}
     cast(
         cast(

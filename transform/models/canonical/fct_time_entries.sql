@@ -1,0 +1,73 @@
+-- One PSA time entry: minutes as the PSA records them, hours (display only), billable flag, the bill rate the
+-- PSA applied, the contract bill rate in force on the work date for the entry's role (fct_contract_rates:
+-- effective_from <= work_date < effective_to, null effective_to = open), the cost rate and the invoice link.
+-- contract_bill_rate_amount is null when the role has no rate in force then (or the project has no contract):
+-- for a billable T&M entry that is an unmatched_entity (the entry cannot be priced). Money from time is
+-- rate × minutes / 60 through money_div, never from hours.
+with entries as (
+    select * from {{ ref('stg_kantata__time_entries') }}
+),
+
+projects as (
+    select * from {{ ref('int_psa_projects_linked_to_contracts') }}
+),
+
+roles as (
+    select * from {{ ref('stg_kantata__roles') }}
+),
+
+contract_rates as (
+    select * from {{ ref('fct_contract_rates') }}
+),
+
+entries_linked as (
+    select
+        entries.*,
+        projects.clm_contract_id,
+        {{ surrogate_key('contract', 'projects.clm_contract_id') }} as contract_key,
+        roles.role
+    from entries
+    left join projects on projects.workspace_id = entries.workspace_id
+    left join roles on roles.role_id = entries.role_id
+)
+
+select
+    -- ids
+    cast({{ surrogate_key('time_entry', 'entries_linked.time_entry_id') }} as {{ dbt.type_string() }}) as time_entry_key,
+    cast(entries_linked.time_entry_id as {{ dbt.type_string() }}) as psa_time_entry_id,
+    cast({{ surrogate_key('project', 'entries_linked.workspace_id') }} as {{ dbt.type_string() }}) as project_key,
+    cast(entries_linked.workspace_id as {{ dbt.type_string() }}) as psa_project_id,
+    cast(entries_linked.contract_key as {{ dbt.type_string() }}) as contract_key,
+    cast(entries_linked.clm_contract_id as {{ dbt.type_string() }}) as clm_contract_id,
+    cast({{ surrogate_key('consultant', 'entries_linked.user_id') }} as {{ dbt.type_string() }}) as consultant_key,
+    cast(entries_linked.user_id as {{ dbt.type_string() }}) as psa_user_id,
+    cast(entries_linked.role_id as {{ dbt.type_string() }}) as psa_role_id,
+    cast(entries_linked.story_id as {{ dbt.type_string() }}) as psa_story_id,
+    cast(entries_linked.invoice_id as {{ dbt.type_string() }}) as psa_invoice_id,
+
+    -- attributes
+    cast(entries_linked.role as {{ dbt.type_string() }}) as role,
+    cast(entries_linked.minutes as integer) as minutes,
+    cast({{ delivery_hours_from_minutes('entries_linked.minutes') }} as {{ money_type() }}) as hours,
+    cast(entries_linked.is_billable as boolean) as is_billable,
+    cast(entries_linked.is_invoiced as boolean) as is_invoiced,
+    cast(entries_linked.is_approved as boolean) as is_approved,
+
+    -- amounts (all in currency_code, the project's currency)
+    cast(entries_linked.applied_bill_rate_amount as {{ money_type() }}) as applied_bill_rate_amount,
+    cast(contract_rates.bill_rate_amount as {{ money_type() }}) as contract_bill_rate_amount,
+    cast(entries_linked.cost_rate_amount as {{ money_type() }}) as cost_rate_amount,
+    cast(entries_linked.currency_code as {{ dbt.type_string() }}) as currency_code,
+
+    -- dates
+    cast(entries_linked.work_date as date) as work_date,
+
+    -- metadata
+    cast(entries_linked.created_at as timestamp with time zone) as created_at,
+    cast(entries_linked.updated_at as timestamp with time zone) as updated_at
+from entries_linked
+left join contract_rates
+    on contract_rates.contract_key = entries_linked.contract_key
+    and contract_rates.role = entries_linked.role
+    and contract_rates.effective_from <= entries_linked.work_date
+    and (contract_rates.effective_to is null or entries_linked.work_date < contract_rates.effective_to)

@@ -1,0 +1,61 @@
+-- Every break found by the rules in this run, in one shape: the type, its grain (the ids of each system
+-- involved plus a grain key), the contract currency and the impact. exception_id is a hash of the type and
+-- the grain, so the same break has the same id in every run.
+with breaks as (
+    select 'time_at_superseded_rate' as exception_type, contract_key, customer_key, clm_contract_id,
+        psa_time_entry_id as psa_record_id, cast(null as {{ dbt.type_string() }}) as erp_record_id,
+        cast(null as {{ dbt.type_string() }}) as crm_record_id, cast(null as {{ dbt.type_string() }}) as grain_key,
+        currency_code, impact_amount, billing_state as detail
+    from {{ ref('recon_time_at_superseded_rates') }}
+
+    union all
+    select 'milestone_not_invoiced', contract_key, customer_key, clm_contract_id, psa_story_id, null, null,
+        milestone_id, currency_code, impact_amount,
+        cast(business_days_since_completion as {{ dbt.type_string() }}) || ' business days since completion'
+    from {{ ref('recon_milestones_not_invoiced') }}
+
+    union all
+    select 'billing_schedule_drift', contract_key, customer_key, clm_contract_id, null, erp_billing_schedule_id, null,
+        null, currency_code, impact_amount,
+        cast(differing_lines as {{ dbt.type_string() }}) || ' line(s) differ'
+    from {{ ref('recon_billing_schedule_drift') }}
+
+    union all
+    select 'over_cap', contract_key, customer_key, clm_contract_id, null, null, null, null, currency_code,
+        impact_amount, 'delivered ' || cast(delivered_amount as {{ dbt.type_string() }})
+    from {{ ref('recon_over_cap') }}
+
+    union all
+    select 'contract_without_project', contract_key, customer_key, clm_contract_id, null, null, null, null,
+        currency_code, cast(0 as {{ money_type() }}), billing_model
+    from {{ ref('recon_contracts_without_projects') }}
+
+    union all
+    select 'project_without_contract', null, null, null, psa_project_id, null, null, null, currency_code,
+        cast(0 as {{ money_type() }}), project_name
+    from {{ ref('recon_projects_without_contracts') }}
+
+    union all
+    select 'rate_card_mismatch', contract_key, customer_key, clm_contract_id, psa_project_id, null, null, role,
+        currency_code, cast(0 as {{ money_type() }}),
+        'PSA ' || cast(psa_bill_rate_amount as {{ dbt.type_string() }}) || ' vs contract '
+            || cast(contract_bill_rate_amount as {{ dbt.type_string() }})
+    from {{ ref('recon_rate_card_mismatches') }}
+
+    union all
+    select 'unmatched_entity', contract_key, customer_key, clm_contract_id, psa_record_id, erp_record_id,
+        crm_record_id, entity, currency_code, cast(0 as {{ money_type() }}), reason
+    from {{ ref('recon_unmatched_entities') }}
+
+    union all
+    select 'revenue_vs_delivery', contract_key, customer_key, clm_contract_id, null, erp_project_id, null,
+        revenue_month_key, currency_code, impact_amount,
+        'posted ' || cast(posted_amount as {{ dbt.type_string() }}) || ', earned ' || cast(earned_amount as {{ dbt.type_string() }})
+    from {{ ref('recon_revenue_vs_delivery') }}
+)
+
+select
+    {{ dbt.hash("exception_type || '|' || coalesce(clm_contract_id, '') || '|' || coalesce(psa_record_id, '') || '|' || coalesce(erp_record_id, '') || '|' || coalesce(crm_record_id, '') || '|' || coalesce(grain_key, '')") }}
+        as exception_id,
+    breaks.*
+from breaks

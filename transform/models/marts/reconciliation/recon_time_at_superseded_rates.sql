@@ -1,0 +1,32 @@
+-- One row per billable time entry of a time-and-materials contract whose applied (PSA) rate differs from the
+-- contract rate in force on its work date. Impact = (rate in force − applied rate) × hours, exact, rounded
+-- once to the contract currency's minor unit. State: billed (needs a credit or re-bill) or unbilled.
+with entries as (
+    select * from {{ ref('fct_time_entries') }}
+),
+
+contracts as (
+    select * from {{ ref('dim_contracts') }}
+)
+
+select
+    entries.time_entry_key,
+    entries.psa_time_entry_id,
+    entries.contract_key,
+    contracts.customer_key,
+    contracts.clm_contract_id,
+    entries.role,
+    entries.work_date,
+    entries.minutes,
+    entries.applied_bill_rate_amount,
+    entries.contract_bill_rate_amount,
+    contracts.currency_code,
+    case when entries.is_invoiced then 'billed' else 'unbilled' end as billing_state,
+    {{ money_div('(entries.contract_bill_rate_amount - entries.applied_bill_rate_amount) * entries.minutes', '60',
+                 'contracts.currency_code') }} as impact_amount
+from entries
+inner join contracts on contracts.contract_key = entries.contract_key
+where entries.is_billable
+    and contracts.billing_model = 'time_and_materials'
+    and entries.contract_bill_rate_amount is not null
+    and entries.contract_bill_rate_amount <> entries.applied_bill_rate_amount

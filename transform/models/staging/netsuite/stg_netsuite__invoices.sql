@@ -1,0 +1,32 @@
+with source as (
+    select * from {{ source('netsuite', 'invoice') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(id as {{ dbt.type_string() }}) as invoice_id,
+        tranid as invoice_number,
+        cast(entity as {{ dbt.type_string() }}) as customer_id,
+        cast(job as {{ dbt.type_string() }}) as job_id,
+        cast(currency as {{ dbt.type_string() }}) as currency_id,
+
+        -- attributes
+        type as transaction_type,
+        status as invoice_status,
+        memo,
+
+        -- amounts: total in the transaction currency (tax included); rate = base-currency units per unit
+        cast(foreigntotal as {{ money_type() }}) as total_amount,
+        cast(exchangerate as {{ money_type() }}) as exchange_rate,
+
+        -- dates
+        trandate as invoice_date,
+
+        -- metadata
+        createddate as created_at,
+        lastmodifieddate as last_modified_at
+    from source
+)
+
+select * from renamed
