@@ -49,13 +49,22 @@ def run_dbt(command: list[str], *, data_dir: Path, as_of: str | None = None, tar
 
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_env(data_dir, target))
     args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of})]
     if quiet:
         args = ["--quiet", *args]
-    return dbtRunner().invoke(args)
+    env = dbt_env(data_dir, target)
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)  # profiles.yml reads env_var(): set for this invocation only
+    try:
+        return dbtRunner().invoke(args)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None, select: str | None = None,

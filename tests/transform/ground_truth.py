@@ -26,7 +26,8 @@ def open_exceptions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def read_duckdb(data_dir: Path) -> list[dict[str, Any]]:
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    # same configuration as the in-process dbt connection (DuckDB refuses a second, read-only one)
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     try:
         cur = con.execute("select * from reconciliation.finance_exceptions")
         names = [d[0] for d in cur.description]
