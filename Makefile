@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest clean
+.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental clean docs
 
 install: $(STAMP)
 
@@ -40,7 +40,16 @@ sandbox-down: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check c2c sandbox tests benchmarks
 
-bench: bench-generate bench-serve bench-ingest
+# dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
+# written to transform/target; view it with `$(BIN)/dbt docs serve --project-dir transform --profiles-dir transform`.
+docs: export C2C_DATA_DIR ?= $(CURDIR)/data
+docs: $(STAMP)  ## dbt docs catalog and lineage of the warehouse (run the demo or `c2c transform` first)
+	$(BIN)/dbt docs generate --project-dir transform --profiles-dir transform
+
+bench: bench-generate bench-serve bench-ingest bench-incremental
+
+bench-incremental: $(STAMP)  ## chain after 1 % of records change vs a full refresh, at medium (must <= 0.15)
+	$(BIN)/python -m benchmarks.incremental --size medium
 
 bench-ingest: $(STAMP)  ## dlt ingestion vs a plain httpx fetch + DuckDB bulk load (must <= 3x)
 	$(BIN)/python -m benchmarks.ingest --size small

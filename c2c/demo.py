@@ -1,11 +1,14 @@
 """`make demo` / `c2c demo`: the furthest the chain reaches today.
 
 Today: generate the `small` firm, bring the four simulators up, ingest all four vendors into the
-warehouse with the dlt sources, run the ingest again (incremental: nothing new), and print a summary."""
+warehouse with the dlt sources, run the ingest again (incremental: nothing new), build the dbt project
+(canonical layer, reconciliation rules, finance exception queue) and compare the exceptions it finds with
+the breaks the sandbox planted."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any, Callable
 
 
@@ -35,12 +38,34 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
         total, rerun = sum(result.rows.values()), sum(again[vendor].rows.values())
         lines.append(f"  {vendor:<10} {total:>9,} rows in {len(result.rows):>2} raw tables, {result.seconds:5.1f}s"
                      f"  / {rerun} new")
-    lines += ["", f"planted breaks in the {manifest['size']} firm (the ground truth the next stages must find):"]
-    lines += [f"  {kind:<26} {n:>6}" for kind, n in manifest["break_counts"].items()]
-    lines += ["", f"warehouse: {sandbox_dir().parent / 'warehouse.duckdb'} (schemas raw_salesforce, raw_ironclad, "
-              "raw_kantata, raw_netsuite)", "The sandbox keeps running: `c2c sandbox down` stops it.",
-              "Next stages (dbt transform → reverse ETL → Dagster) are not built yet; see the issues."]
+    say("building the dbt project (canonical layer, rules, finance exceptions):")
+    from .transform import build
+
+    built = build(sandbox_dir().parent, as_of=manifest["as_of"])
+    say(built.text())
+    found = _open_exceptions_by_kind(sandbox_dir().parent) if built.success else {}
+    lines += ["", f"finance exceptions found vs breaks planted in the {manifest['size']} firm (as of {manifest['as_of']}):"]
+    for kind, planted in manifest["break_counts"].items():
+        count, impact = found.get(kind, (0, 0))
+        mark = "ok" if count == planted else "DIFFERS"
+        lines.append(f"  {kind:<26} {count:>6} found / {planted:>6} planted  {mark:<7}  impact {impact:>14,.2f} USD")
+    lines += ["", f"warehouse: {sandbox_dir().parent / 'warehouse.duckdb'} (raw_*, staging, canonical, reconciliation, "
+              "marts, sync)", "The sandbox keeps running: `c2c sandbox down` stops it.",
+              "Next stages (reverse ETL → Dagster) are not built yet; see the issues."]
     summary = {"loaded": {v: r.public() for v, r in loaded.items()},
                "rerun_rows": {v: sum(r.rows.values()) for v, r in again.items()},
-               "break_counts": manifest["break_counts"]}
+               "break_counts": manifest["break_counts"], "transform": built.public(),
+               "exceptions_found": {k: v[0] for k, v in found.items()}}
     return summary, "\n".join(lines)
+
+
+def _open_exceptions_by_kind(data_dir: Any) -> dict[str, tuple[int, Decimal]]:
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        rows = con.execute("select exception_type, count(*), sum(impact_amount_reporting) "
+                           "from reconciliation.finance_exceptions where status = 'open' group by 1").fetchall()
+    finally:
+        con.close()
+    return {kind: (n, total if total is not None else Decimal(0)) for kind, n, total in rows}

@@ -29,6 +29,9 @@ def destination(name: str | None = None, base: Path | None = None) -> Any:
 
 
 def make_pipeline(vendor: str, destination_name: str | None = None, base: Path | None = None) -> dlt.Pipeline:
+    # Arrow pages get the load id column too (dlt adds it to JSON items only by default): the raw tables
+    # carry `_dlt_load_id`, which incremental models downstream use as their watermark.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     if vendor not in VENDORS:
         raise ValueError(f"unknown vendor {vendor!r}; expected one of {', '.join(VENDORS)}")
     base = base or data_dir()

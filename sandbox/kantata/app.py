@@ -7,6 +7,8 @@ OpenAPI `/time_entries`). Errors use the vendor's `{"errors":[{"type","message"[
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
 import secrets
 import threading
 import time
@@ -84,7 +86,8 @@ def create_app(
         Route(f"{BASE_PATH}/{{segment}}/{{rid}}", api.wrap(api.member), methods=methods),
         Route("/{rest:path}", api.wrap(api.no_route, auth=False), methods=methods),
     ]
-    return build_app(sim, routes, error_response), sim
+    return build_app(sim, routes, error_response, admin_extra=[
+        Route("/_sandbox/kantata/touch", api.touch, methods=["POST"])]), sim
 
 
 def describe(origin: str, creds: dict[str, str], state: SimulatorState) -> dict[str, Any]:
@@ -185,6 +188,20 @@ class _Api:
         return endpoint
 
     # -------------------------------------------------------------------------------------------- routes
+    async def touch(self, request: Request) -> Response:
+        """Admin: bulk-edit a fraction of a resource now, e.g. {"resource": "time_entries", "fraction": 0.01,
+        "seed": 1} sets `notes` and bumps `updated_at` on 1 % of the time entries."""
+        body = json.loads(await request.body() or b"{}")
+        resource = body.get("resource", "time_entries")
+        if resource not in self.store.tables:
+            return json_response({"error": f"unknown resource {resource!r}"}, status=400)
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        changes: dict[str, Any] = {"updated_at": now}
+        if "notes" in self.store.tables[resource].schema:
+            changes["notes"] = body.get("notes", "bulk edit")
+        n = self.store.touch(resource, float(body.get("fraction", 0.01)), int(body.get("seed", 0)), changes)
+        return json_response({"resource": resource, "touched": n, "updated_at": now.isoformat()})
+
     def no_route(self, request: Request, raw: bytes) -> Response:
         return _fail(404, "Page not found")
 

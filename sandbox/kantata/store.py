@@ -183,6 +183,28 @@ class Store:
             )
             t.changed()
 
+    def touch(self, table: str, fraction: float, seed: int, changes: dict[str, Any]) -> int:
+        """Set `changes` on a deterministic sample (`fraction` of the rows, chosen by `seed`): a bulk edit
+        in the PSA, for benchmarks and tests that need many changed records at once."""
+        t = self.tables[table]
+        with self.write_lock:
+            n = t.mirror.height
+            picked = pl.int_range(n, dtype=pl.Int64, eager=True).sample(fraction=fraction, seed=seed)
+            hit = pl.int_range(pl.len(), dtype=pl.Int64).is_in(picked)
+            t.mirror = t.mirror.with_columns(
+                pl.when(hit).then(pl.lit(v, dtype=t.schema[c])).otherwise(pl.col(c)).alias(c)
+                for c, v in changes.items()
+            )
+            self.con.register("_kantata_touched", pl.DataFrame({"pos": picked}).to_arrow())
+            try:
+                sets = ", ".join(f'"{c}" = ?' for c in changes)
+                self.con.execute(f'update "{table}" set {sets} where rowid in (select pos from _kantata_touched)',
+                                 list(changes.values()))
+            finally:
+                self.con.unregister("_kantata_touched")
+            t.changed()
+            return picked.len()
+
     def insert(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
         """Append `rows` (complete records); returns their positions."""
         t = self.tables[table]

@@ -4,6 +4,21 @@
 -- contract_bill_rate_amount is null when the role has no rate in force then (or the project has no contract):
 -- for a billable T&M entry that is an unmatched_entity (the entry cannot be priced). Money from time is
 -- rate × minutes / 60 through money_div, never from hours.
+--
+-- Incremental (the largest table): a run re-prices only (a) entries whose raw row arrived in a load newer
+-- than the newest one here (new, changed or late-arriving rows) and (b) every entry of a contract whose
+-- effective-dated rates changed since it was priced (a retroactive change order re-prices old time), and
+-- (c) every entry of a project whose contract link changed. Entries deleted in the PSA are not seen by the
+-- source; a full refresh (`dbt build --full-refresh`) rebuilds from scratch.
+{{
+    config(
+        materialized='incremental',
+        unique_key='time_entry_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 with entries as (
     select * from {{ ref('stg_kantata__time_entries') }}
 ),
@@ -20,6 +35,17 @@ contract_rates as (
     select * from {{ ref('fct_contract_rates') }}
 ),
 
+rate_versions as (
+    select
+        contract_key,
+        {{ dbt.hash(dbt.listagg(
+            "role || '|' || cast(effective_from as " ~ dbt.type_string() ~ ") || '|' || coalesce(cast(effective_to as "
+            ~ dbt.type_string() ~ "), '') || '|' || cast(bill_rate_amount as " ~ dbt.type_string() ~ ")",
+            "','", "order by role, effective_from")) }} as contract_rates_version
+    from contract_rates
+    group by contract_key
+),
+
 entries_linked as (
     select
         entries.*,
@@ -30,6 +56,30 @@ entries_linked as (
     left join projects on projects.workspace_id = entries.workspace_id
     left join roles on roles.role_id = entries.role_id
 )
+
+{% if is_incremental() %}
+, previous_pricing as (
+    select distinct psa_project_id, clm_contract_id, contract_key, contract_rates_version from {{ this }}
+),
+
+repriced_contracts as (  -- rates changed (or appeared / disappeared) since the rows here were priced
+    select previous_pricing.contract_key
+    from previous_pricing
+    left join rate_versions on rate_versions.contract_key = previous_pricing.contract_key
+    where coalesce(rate_versions.contract_rates_version, '') <> coalesce(previous_pricing.contract_rates_version, '')
+),
+
+relinked_projects as (  -- the project now points to another contract (or none)
+    select distinct previous_pricing.psa_project_id
+    from previous_pricing
+    inner join projects on projects.workspace_id = previous_pricing.psa_project_id
+    where coalesce(projects.clm_contract_id, '') <> coalesce(previous_pricing.clm_contract_id, '')
+),
+
+watermark as (
+    select max(dlt_load_id) as last_load_id from {{ this }}
+)
+{% endif %}
 
 select
     -- ids
@@ -64,10 +114,18 @@ select
 
     -- metadata
     cast(entries_linked.created_at as timestamp with time zone) as created_at,
-    cast(entries_linked.updated_at as timestamp with time zone) as updated_at
+    cast(entries_linked.updated_at as timestamp with time zone) as updated_at,
+    cast(rate_versions.contract_rates_version as {{ dbt.type_string() }}) as contract_rates_version,
+    cast(entries_linked.dlt_load_id as {{ dbt.type_string() }}) as dlt_load_id
 from entries_linked
+left join rate_versions on rate_versions.contract_key = entries_linked.contract_key
 left join contract_rates
     on contract_rates.contract_key = entries_linked.contract_key
     and contract_rates.role = entries_linked.role
     and contract_rates.effective_from <= entries_linked.work_date
     and (contract_rates.effective_to is null or entries_linked.work_date < contract_rates.effective_to)
+{% if is_incremental() %}
+where entries_linked.dlt_load_id > (select last_load_id from watermark)
+    or entries_linked.contract_key in (select contract_key from repriced_contracts)
+    or entries_linked.workspace_id in (select psa_project_id from relinked_projects)
+{% endif %}

@@ -14,10 +14,6 @@ fees as (
     select * from {{ ref('int_contract_fee_and_cap_versions') }}
 ),
 
-amendments as (
-    select * from {{ ref('fct_contract_amendments') }}
-),
-
 months as (
     select distinct month_start from {{ ref('all_dates') }}
 ),
@@ -49,17 +45,13 @@ retainer_lines as (
         {{ month_key('retainer_months.month_start') }} as line_key,
         fees.retainer_fee_amount as expected_amount,
         retainer_months.month_start as expected_date,
-        fee_amendment.amendment_key
+        -- the change order that set the fee in force (carried through later versions that change only the cap)
+        fees.fee_amendment_key as amendment_key
     from retainer_months
     inner join fees
         on fees.contract_key = retainer_months.contract_key
         and fees.effective_from <= retainer_months.month_start
         and (fees.effective_to is null or retainer_months.month_start < fees.effective_to)
-    left join amendments as fee_amendment
-        on fee_amendment.contract_key = fees.contract_key
-        and fee_amendment.changes_fee
-        and fee_amendment.status = 'approved'
-        and fee_amendment.effective_date = fees.effective_from
 )
 
 select contract_key, line_key, expected_amount, expected_date, amendment_key from fixed_fee_lines

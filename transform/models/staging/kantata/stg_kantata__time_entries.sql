@@ -32,7 +32,8 @@ renamed as (
 
         -- metadata
         created_at,
-        updated_at
+        updated_at,
+        _dlt_load_id as dlt_load_id
     from source
 )
 
