@@ -81,51 +81,55 @@ watermark as (
 )
 {% endif %}
 
+, to_price as (  -- filter before the effective-dated rate join: that join is the expensive part
+    select * from entries_linked
+    {% if is_incremental() %}
+    where entries_linked.dlt_load_id > (select last_load_id from watermark)
+        or entries_linked.contract_key in (select contract_key from repriced_contracts)
+        or entries_linked.workspace_id in (select psa_project_id from relinked_projects)
+    {% endif %}
+)
+
 select
     -- ids
-    cast({{ surrogate_key('time_entry', 'entries_linked.time_entry_id') }} as {{ dbt.type_string() }}) as time_entry_key,
-    cast(entries_linked.time_entry_id as {{ dbt.type_string() }}) as psa_time_entry_id,
-    cast({{ surrogate_key('project', 'entries_linked.workspace_id') }} as {{ dbt.type_string() }}) as project_key,
-    cast(entries_linked.workspace_id as {{ dbt.type_string() }}) as psa_project_id,
-    cast(entries_linked.contract_key as {{ dbt.type_string() }}) as contract_key,
-    cast(entries_linked.clm_contract_id as {{ dbt.type_string() }}) as clm_contract_id,
-    cast({{ surrogate_key('consultant', 'entries_linked.user_id') }} as {{ dbt.type_string() }}) as consultant_key,
-    cast(entries_linked.user_id as {{ dbt.type_string() }}) as psa_user_id,
-    cast(entries_linked.role_id as {{ dbt.type_string() }}) as psa_role_id,
-    cast(entries_linked.story_id as {{ dbt.type_string() }}) as psa_story_id,
-    cast(entries_linked.invoice_id as {{ dbt.type_string() }}) as psa_invoice_id,
+    cast({{ surrogate_key('time_entry', 'to_price.time_entry_id') }} as {{ dbt.type_string() }}) as time_entry_key,
+    cast(to_price.time_entry_id as {{ dbt.type_string() }}) as psa_time_entry_id,
+    cast({{ surrogate_key('project', 'to_price.workspace_id') }} as {{ dbt.type_string() }}) as project_key,
+    cast(to_price.workspace_id as {{ dbt.type_string() }}) as psa_project_id,
+    cast(to_price.contract_key as {{ dbt.type_string() }}) as contract_key,
+    cast(to_price.clm_contract_id as {{ dbt.type_string() }}) as clm_contract_id,
+    cast({{ surrogate_key('consultant', 'to_price.user_id') }} as {{ dbt.type_string() }}) as consultant_key,
+    cast(to_price.user_id as {{ dbt.type_string() }}) as psa_user_id,
+    cast(to_price.role_id as {{ dbt.type_string() }}) as psa_role_id,
+    cast(to_price.story_id as {{ dbt.type_string() }}) as psa_story_id,
+    cast(to_price.invoice_id as {{ dbt.type_string() }}) as psa_invoice_id,
 
     -- attributes
-    cast(entries_linked.role as {{ dbt.type_string() }}) as role,
-    cast(entries_linked.minutes as integer) as minutes,
-    cast({{ delivery_hours_from_minutes('entries_linked.minutes') }} as {{ money_type() }}) as hours,
-    cast(entries_linked.is_billable as boolean) as is_billable,
-    cast(entries_linked.is_invoiced as boolean) as is_invoiced,
-    cast(entries_linked.is_approved as boolean) as is_approved,
+    cast(to_price.role as {{ dbt.type_string() }}) as role,
+    cast(to_price.minutes as integer) as minutes,
+    cast({{ delivery_hours_from_minutes('to_price.minutes') }} as {{ money_type() }}) as hours,
+    cast(to_price.is_billable as boolean) as is_billable,
+    cast(to_price.is_invoiced as boolean) as is_invoiced,
+    cast(to_price.is_approved as boolean) as is_approved,
 
     -- amounts (all in currency_code, the project's currency)
-    cast(entries_linked.applied_bill_rate_amount as {{ money_type() }}) as applied_bill_rate_amount,
+    cast(to_price.applied_bill_rate_amount as {{ money_type() }}) as applied_bill_rate_amount,
     cast(contract_rates.bill_rate_amount as {{ money_type() }}) as contract_bill_rate_amount,
-    cast(entries_linked.cost_rate_amount as {{ money_type() }}) as cost_rate_amount,
-    cast(entries_linked.currency_code as {{ dbt.type_string() }}) as currency_code,
+    cast(to_price.cost_rate_amount as {{ money_type() }}) as cost_rate_amount,
+    cast(to_price.currency_code as {{ dbt.type_string() }}) as currency_code,
 
     -- dates
-    cast(entries_linked.work_date as date) as work_date,
+    cast(to_price.work_date as date) as work_date,
 
     -- metadata
-    cast(entries_linked.created_at as timestamp with time zone) as created_at,
-    cast(entries_linked.updated_at as timestamp with time zone) as updated_at,
+    cast(to_price.created_at as timestamp with time zone) as created_at,
+    cast(to_price.updated_at as timestamp with time zone) as updated_at,
     cast(rate_versions.contract_rates_version as {{ dbt.type_string() }}) as contract_rates_version,
-    cast(entries_linked.dlt_load_id as {{ dbt.type_string() }}) as dlt_load_id
-from entries_linked
-left join rate_versions on rate_versions.contract_key = entries_linked.contract_key
+    cast(to_price.dlt_load_id as {{ dbt.type_string() }}) as dlt_load_id
+from to_price
+left join rate_versions on rate_versions.contract_key = to_price.contract_key
 left join contract_rates
-    on contract_rates.contract_key = entries_linked.contract_key
-    and contract_rates.role = entries_linked.role
-    and contract_rates.effective_from <= entries_linked.work_date
-    and (contract_rates.effective_to is null or entries_linked.work_date < contract_rates.effective_to)
-{% if is_incremental() %}
-where entries_linked.dlt_load_id > (select last_load_id from watermark)
-    or entries_linked.contract_key in (select contract_key from repriced_contracts)
-    or entries_linked.workspace_id in (select psa_project_id from relinked_projects)
-{% endif %}
+    on contract_rates.contract_key = to_price.contract_key
+    and contract_rates.role = to_price.role
+    and contract_rates.effective_from <= to_price.work_date
+    and (contract_rates.effective_to is null or to_price.work_date < contract_rates.effective_to)
