@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -55,3 +55,18 @@ def table_rows(data_dir: Path, dataset: str) -> dict[str, int]:
         return {n: con.execute(f'select count(*) from "{dataset}"."{n}"').fetchone()[0] for n in sorted(names)}
     finally:
         con.close()
+
+
+class AfterFirstPage:
+    """A Progress stand-in that runs `action` once, after the first page of the walk."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self.action, self.pages = action, 0
+
+    def page(self, resource: str, rows: int) -> None:
+        self.pages += 1
+        if self.pages == 1:
+            self.action()
+
+    def done(self, resource: str) -> None:
+        pass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from ingestion.ironclad.helpers import classify, exact_json, since_param
 from ingestion.pipelines import make_pipeline
 from ingestion.run import run_vendor
 from tests.conftest import RunningSandbox
-from tests.ingestion.conftest import FAST, table_rows
+from tests.ingestion.conftest import FAST, AfterFirstPage, table_rows
 
 pytestmark = pytest.mark.integration
 DATASET = "raw_ironclad"
@@ -41,21 +40,6 @@ def run(**source_kwargs: Any):
 def run_with(progress: Any, **source_kwargs: Any) -> None:
     """A run whose progress object acts between pages (run_vendor brings its own Progress)."""
     make_pipeline("ironclad").run(ironclad(progress=progress, policy=FAST, **source_kwargs))
-
-
-class AfterFirstPage:
-    """A Progress stand-in that runs `action` once, after the first page of the walk."""
-
-    def __init__(self, action: Callable[[], None]) -> None:
-        self.action, self.pages = action, 0
-
-    def page(self, resource: str, rows: int) -> None:
-        self.pages += 1
-        if self.pages == 1:
-            self.action()
-
-    def done(self, resource: str) -> None:
-        pass
 
 
 def expected(sandbox: RunningSandbox) -> int:

@@ -8,7 +8,6 @@ sets a billing schedule's `name` to the value it already has, which moves its `l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from ingestion.netsuite.settings import EXACT, TABLES
 from ingestion.pipelines import make_pipeline
 from ingestion.run import run_vendor
 from tests.conftest import RunningSandbox
-from tests.ingestion.conftest import FAST, table_rows
+from tests.ingestion.conftest import FAST, AfterFirstPage, table_rows
 
 pytestmark = pytest.mark.integration
 DATASET = "raw_netsuite"
@@ -51,21 +50,6 @@ def run(**source_kwargs: Any):
 def run_with(progress: Any, **source_kwargs: Any) -> None:
     """A run whose progress object acts between pages (run_vendor brings its own Progress)."""
     make_pipeline("netsuite").run(netsuite(progress=progress, policy=FAST, **source_kwargs))
-
-
-class AfterFirstPage:
-    """A Progress stand-in that runs `action` once, after the first page of the walk."""
-
-    def __init__(self, action: Callable[[], None]) -> None:
-        self.action, self.pages = action, 0
-
-    def page(self, resource: str, rows: int) -> None:
-        self.pages += 1
-        if self.pages == 1:
-            self.action()
-
-    def done(self, resource: str) -> None:
-        pass
 
 
 def query(data_dir: Path, sql: str, *params: Any) -> list[tuple]:
