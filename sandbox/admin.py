@@ -49,6 +49,12 @@ class Admin:
             raise SandboxError("concurrent edits are a NetSuite (ERP) fault")
         return self._call("POST", "/netsuite/concurrent-edit", {"type": record_type, "id": record_id})
 
+    def writes(self, reset: bool = False) -> dict[str, Any]:
+        """NetSuite: billing-schedule writes committed through the API, per internal id (`reset` zeroes them)."""
+        if self.vendor != "netsuite":
+            raise SandboxError("the committed-write counter is a NetSuite (ERP) feature")
+        return self._call("POST", "/netsuite/writes/reset") if reset else self._call("GET", "/netsuite/writes")
+
     def close(self) -> None:
         self.client.close()
 

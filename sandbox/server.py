@@ -138,7 +138,8 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
 
 
 def write_endpoints(base: Path, infos: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    keep = ("base_url", "token_request", "access_token", "headers", "api_version", "account_id")
+    keep = ("base_url", "token_request", "access_token", "headers", "api_version", "account_id",
+            "write_token_request", "write_access_token")  # the last two: NetSuite's writer integration
     endpoints = {v: {k: infos[v][k] for k in keep if k in infos[v]} | {"admin_url": infos[v]["origin"] + "/_sandbox"}
                  for v in VENDORS}
     path = sandbox_dir(base) / "endpoints.json"

@@ -15,22 +15,33 @@ class TokenStatus(Enum):
 
 
 class TokenStore:
-    """Tokens with an optional time to live (None = until revoked, as Salesforce sessions or Kantata)."""
+    """Tokens with an optional time to live (None = until revoked, as Salesforce sessions or Kantata), each
+    with an optional role (NetSuite: the integration it was issued to)."""
 
     def __init__(self, ttl_seconds: float | None) -> None:
         self.ttl_seconds = ttl_seconds
         self._expiry: dict[str, float] = {}
+        self._roles: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def issue(self, prefix: str = "") -> str:
+    def issue(self, prefix: str = "", role: str | None = None) -> str:
         token = prefix + secrets.token_urlsafe(32)
-        self.add(token)
+        self.add(token, role)
         return token
 
-    def add(self, token: str) -> None:
+    def add(self, token: str, role: str | None = None) -> None:
         expiry = time.time() + self.ttl_seconds if self.ttl_seconds else float("inf")
         with self._lock:
             self._expiry[token] = expiry
+            if role is not None:
+                self._roles[token] = role
+
+    def role(self, token: str | None) -> str | None:
+        """The role the token was issued with (None: unknown token, or issued without one)."""
+        if not token:
+            return None
+        with self._lock:
+            return self._roles.get(token)
 
     def check(self, token: str | None) -> TokenStatus:
         if not token:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox.common.simulator import SimulatorState
 
-from .app import create_netsuite_app, token_url
+from .app import READER, WRITER, create_netsuite_app, token_url
 from .jwt import make_assertion
 from .store import reset_state
 
@@ -41,40 +41,59 @@ __all__ = [
 ]
 
 
-def make_credentials() -> dict[str, str]:
-    """Fresh integration credentials: client id, account id, certificate id and the HS256 signing key."""
+def _integration() -> dict[str, str]:
     return {
         "client_id": secrets.token_hex(32),
-        "account_id": "SANDBOX1",
         "certificate_id": secrets.token_urlsafe(32),
         "signing_key": secrets.token_urlsafe(48),
     }
 
 
+def make_credentials() -> dict[str, Any]:
+    """Fresh credentials of two integrations: the reader's (ingestion) at the top level, with the account id,
+    and the writer's (reverse ETL) under "writer". Each: client id, certificate id, HS256 signing key."""
+    reader = _integration()
+    return {
+        "client_id": reader["client_id"],
+        "account_id": "SANDBOX1",
+        "certificate_id": reader["certificate_id"],
+        "signing_key": reader["signing_key"],
+        "writer": _integration(),
+    }
+
+
 def create_app(
-    firm: Path, state: Path, creds: dict[str, str], settings: dict[str, Any] | None = None
+    firm: Path, state: Path, creds: dict[str, Any], settings: dict[str, Any] | None = None
 ) -> tuple[Any, SimulatorState]:
     """The ASGI app over `<state>/netsuite.duckdb` (created from the firm's parquet files on first start)."""
     merged = {**DEFAULT_SETTINGS, **(settings or {})}
     return create_netsuite_app(Path(firm), Path(state), creds, merged)
 
 
-def describe(origin: str, creds: dict[str, str], state: SimulatorState) -> dict[str, Any]:
-    """This simulator's entry of endpoints.json."""
+def _token_request(url: str, creds: dict[str, str]) -> dict[str, Any]:
+    return {
+        "url": url,
+        "form": {
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": make_assertion(creds, url, ASSERTION_LIFETIME),
+        },
+    }
+
+
+def describe(origin: str, creds: dict[str, Any], state: SimulatorState) -> dict[str, Any]:
+    """This simulator's entry of endpoints.json (the writer's entries only when the credentials have one)."""
     origin = origin.rstrip("/")
     url = token_url(origin)
     state.tokens.ttl_seconds = float(state.settings.get("token_ttl_seconds") or 3600)
-    return {
+    entry = {
         "base_url": f"{origin}/services/rest",
-        "token_request": {
-            "url": url,
-            "form": {
-                "grant_type": "client_credentials",
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": make_assertion(creds, url, ASSERTION_LIFETIME),
-            },
-        },
-        "access_token": state.tokens.issue(),
+        "token_request": _token_request(url, creds),
+        "access_token": state.tokens.issue(role=READER),
         "headers": {},
         "account_id": creds["account_id"],
     }
+    if creds.get("writer"):
+        entry["write_token_request"] = _token_request(url, creds["writer"])
+        entry["write_access_token"] = state.tokens.issue(role=WRITER)
+    return entry

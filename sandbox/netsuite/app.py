@@ -2,6 +2,7 @@
 
 Routes (all under /services/rest, all but the token endpoint need `Authorization: Bearer <token>`):
   POST  auth/oauth2/v1/token                       client-credentials grant with a JWT client assertion
+                                                   (the reader's or the writer's integration: the token's role)
   POST  query/v1/suiteql?limit=&offset=            SuiteQL (`Prefer: transient`, body {"q": …})
   GET   record/v1/{type}?limit=&offset=&q=         ids + links
   GET   record/v1/{type}/{id|eid:…}                the record (`expandSubResources=true`, `fields=a,b`)
@@ -10,11 +11,14 @@ Routes (all under /services/rest, all but the token endpoint need `Authorization
   PATCH record/v1/billingSchedule/{id|eid:…}       update (`replace=recurrence`) → 204 + Location
   PUT   record/v1/billingSchedule/eid:{ext}        upsert           → 204 + Location
   PATCH record/v1/billingSchedule/{id}/recurrence/{line}             → 204 + Location
-Admin extra: POST /_sandbox/netsuite/concurrent-edit {"type": "billingSchedule", "id": N[, "change": "amount"]}.
+Writes need a writer token (else 403 INSUFFICIENT_PERMISSION); reads take either role.
+Admin extras: POST /_sandbox/netsuite/concurrent-edit {"type": "billingSchedule", "id": N[, "change": "amount"]};
+GET /_sandbox/netsuite/writes (committed writes per schedule id), POST /_sandbox/netsuite/writes/reset.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -33,7 +37,7 @@ from sandbox.common.tokens import TokenStatus, TokenStore, bearer
 
 from . import suiteql
 from .errors import LOGIN_DETAIL, NetSuiteError, error_body, error_response
-from .jwt import AssertionRejected, verify_assertion
+from .jwt import AssertionRejected, _b64url_decode, verify_assertion
 from .paging import ShortPager
 from .records import RecordReader, record_type
 from .store import Store
@@ -43,6 +47,9 @@ PREFIX = "/services/rest"
 TOKEN_PATH = f"{PREFIX}/auth/oauth2/v1/token"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 WRITABLE = "billingSchedule"
+READER, WRITER = "reader", "writer"  # token roles: the ingestion integration, the reverse-ETL integration
+WRITE_DENIED = ("Permission Violation: your role (the ingestion integration) cannot edit billing schedules. "
+                "Use the reverse-ETL integration's credentials.")
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -51,13 +58,23 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{PREFIX}"
 
 
+def _kid(assertion: str) -> Any:
+    """The `kid` in the assertion's header (None when it cannot be read; verification says why)."""
+    try:
+        header = json.loads(_b64url_decode(assertion.split(".")[0]))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return header.get("kid") if isinstance(header, dict) else None
+
+
 class NetSuiteService:
     """Handlers of one simulated account (one DuckDB state file)."""
 
-    def __init__(self, store: Store, state: SimulatorState, creds: dict[str, str]) -> None:
+    def __init__(self, store: Store, state: SimulatorState, creds: dict[str, Any]) -> None:
         self.store = store
         self.state = state
         self.creds = creds
+        self.writer_creds: dict[str, str] | None = creds.get("writer")  # None: credentials made before it existed
         self.reader = RecordReader(store)
         self.writer = BillingScheduleWriter(store)
         self.pager = ShortPager(int(state.settings.get("seed") or 0))
@@ -79,9 +96,22 @@ class NetSuiteService:
 
         return wrapped
 
-    def issue_token(self) -> str:
+    def issue_token(self, role: str = READER) -> str:
         self.state.tokens.ttl_seconds = float(self.state.settings.get("token_ttl_seconds") or 3600)
-        return self.state.tokens.issue()
+        return self.state.tokens.issue(role=role)
+
+    def verify(self, assertion: str, audience_ok: Callable[[str], bool]) -> str:
+        """The role of the integration that signed the assertion: the reader's, else the writer's.
+
+        A bad assertion gets the reader's verdict, unless it names the writer's certificate (`kid`)."""
+        try:
+            verify_assertion(assertion, self.creds, audience_ok)
+            return READER
+        except AssertionRejected:
+            if not self.writer_creds or _kid(assertion) != self.writer_creds["certificate_id"]:
+                raise
+        verify_assertion(assertion, self.writer_creds, audience_ok)
+        return WRITER
 
     # --- auth --------------------------------------------------------------------------------------
     async def token(self, request: Request) -> Response:
@@ -105,11 +135,11 @@ class NetSuiteService:
             return aud == token_url or (parts.path == TOKEN_PATH and parts.netloc == request.url.netloc)
 
         try:
-            verify_assertion(form["client_assertion"], self.creds, audience_ok)
+            role = self.verify(form["client_assertion"], audience_ok)
         except AssertionRejected as exc:
             return oauth_error(exc.error, exc.description)
         ttl = int(self.state.settings.get("token_ttl_seconds") or 3600)
-        return json_response({"access_token": self.issue_token(), "token_type": "Bearer", "expires_in": ttl})
+        return json_response({"access_token": self.issue_token(role), "token_type": "Bearer", "expires_in": ttl})
 
     # --- SuiteQL -----------------------------------------------------------------------------------
     async def suiteql(self, request: Request) -> Response:
@@ -155,6 +185,8 @@ class NetSuiteService:
         rtype = record_type(request.path_params["rtype"])
         if rtype.name != WRITABLE:
             raise NetSuiteError(405, f"The sandbox supports writes to {WRITABLE} records only, not {rtype.name}.")
+        if self.state.tokens.role(bearer(request.headers.get("authorization"))) != WRITER:
+            raise NetSuiteError(403, WRITE_DENIED, "INSUFFICIENT_PERMISSION")
 
     def _written(self, request: Request, record_id: int) -> Response:
         location = f"{base_url(request)}/record/v1/{WRITABLE}/{record_id}"
@@ -202,6 +234,11 @@ class NetSuiteService:
             return json_response({"error": str(exc)}, status=400)
         return json_response(result)
 
+    async def writes(self, request: Request) -> Response:
+        if request.method == "POST":
+            self.writer.reset_commits()
+        return json_response(self.writer.commits())
+
     def routes(self) -> list[Route]:
         rec = f"{PREFIX}/record/v1/{{rtype}}"
         return [
@@ -225,10 +262,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return json_response(error_body(status), status=status)
 
 
-def create_netsuite_app(firm: Path, state_dir: Path, creds: dict[str, str], settings: dict[str, Any]) -> tuple[Any, SimulatorState]:
+def create_netsuite_app(firm: Path, state_dir: Path, creds: dict[str, Any], settings: dict[str, Any]) -> tuple[Any, SimulatorState]:
     sim = SimulatorState(vendor="netsuite", tokens=TokenStore(float(settings["token_ttl_seconds"])), settings=settings)
     service = NetSuiteService(Store(firm, state_dir), sim, creds)
-    admin = [Route("/_sandbox/netsuite/concurrent-edit", service.concurrent_edit, methods=["POST"])]
+    admin = [
+        Route("/_sandbox/netsuite/concurrent-edit", service.concurrent_edit, methods=["POST"]),
+        Route("/_sandbox/netsuite/writes", service.writes, methods=["GET"]),
+        Route("/_sandbox/netsuite/writes/reset", service.writes, methods=["POST"]),
+    ]
     app = build_app(sim, service.routes(), error_response, admin_extra=admin)
     starlette_app = app.app
     starlette_app.add_exception_handler(HTTPException, _http_error)

@@ -4,6 +4,7 @@ recurrence line (PATCH …/recurrence/{line}), and the admin "a user edits it in
 Each write is validated completely, then applied in one DuckDB transaction (all or nothing) and persisted
 in the state file. Every write bumps `lastModifiedDate` of the schedule and of the lines it touched to
 max(now, previous + 1 s), UTC, whole seconds (so two writes never share a lastModifiedDate).
+Committed writes are counted per schedule id (in memory, for duplicate detection); the concurrent edit is not.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +108,17 @@ def _next_lmd(previous: dt.datetime | None) -> dt.datetime:
 class BillingScheduleWriter:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._commits: Counter[int] = Counter()  # schedule id -> writes committed through the API
+        self._commits_lock = threading.Lock()
+
+    def commits(self) -> dict[str, Any]:
+        """`{"writes": {"<id>": n, …}, "total": N}`: the integration's committed writes since start or reset."""
+        with self._commits_lock:
+            return {"writes": {str(k): v for k, v in sorted(self._commits.items())}, "total": sum(self._commits.values())}
+
+    def reset_commits(self) -> None:
+        with self._commits_lock:
+            self._commits.clear()
 
     def write(self, mode: str, ident: str | None, body: dict[str, Any], replace: set[str]) -> int:
         """mode: "create" (POST), "update" (PATCH {id|eid:…}), "upsert" (PUT eid:…). Returns the record id."""
@@ -119,6 +133,8 @@ class BillingScheduleWriter:
         with self.store.transaction() as cur:
             current = self._current(cur, mode, ident, external_id)
             record_id = self._apply(cur, current, body, replace, external_id)
+        with self._commits_lock:  # committed: counted even if the answer is lost afterwards
+            self._commits[record_id] += 1
         return record_id
 
     def _current(self, cur: duckdb.DuckDBPyConnection, mode: str, ident: str | None, external_id: str | None) -> dict | None:

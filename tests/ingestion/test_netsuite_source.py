@@ -67,13 +67,14 @@ def typed(excinfo: pytest.ExceptionInfo) -> Exception:
 
 
 class Vendor:
-    """The sandbox's NetSuite as a user would call it (fresh token: other tests expire tokens)."""
+    """The sandbox's NetSuite as a user would call it (fresh token: other tests expire tokens) — through the
+    writer integration, since it edits schedules (the ingestion integration may only read)."""
 
     def __init__(self, sandbox: RunningSandbox) -> None:
         entry = sandbox.endpoints["netsuite"]
         self.base = entry["base_url"]
         self.http = httpx.Client(timeout=10)
-        token = self.http.post(entry["token_request"]["url"], data=entry["token_request"]["form"])
+        token = self.http.post(entry["write_token_request"]["url"], data=entry["write_token_request"]["form"])
         self.headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
 
     def suiteql(self, q: str, limit: int = 1000) -> list[dict[str, Any]]:

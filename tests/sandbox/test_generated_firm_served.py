@@ -77,7 +77,8 @@ def test_a_netsuite_write_survives_a_restart_and_generate_resets_it(tmp_path) ->
             headers = _netsuite_session(client, ep)
             first = client.post(f"{ep['base_url']}/query/v1/suiteql?limit=1", json=q, headers=headers).json()["items"][0]
             schedule = f"{ep['base_url']}/record/v1/billingSchedule/{first['id']}"
-            written = client.patch(schedule, json={"name": "Renamed by the test"}, headers=headers)
+            writer = {"Authorization": f"Bearer {ep['write_access_token']}"}  # writes need the writer integration
+            written = client.patch(schedule, json={"name": "Renamed by the test"}, headers=writer)
             assert written.status_code == 204 and written.headers["Location"].endswith(f"/billingSchedule/{first['id']}")
         down(tmp_path)
         ep = up(tmp_path, log=lambda _: None)["netsuite"]

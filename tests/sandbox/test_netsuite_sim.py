@@ -30,7 +30,8 @@ class Sim:
     creds: dict[str, str]
     app: Any
     state: Any
-    client: httpx.Client
+    client: httpx.Client  # the reader's (ingestion) token
+    writer: httpx.Client  # the writer's (reverse ETL) token
 
     @property
     def token_url(self) -> str:
@@ -57,9 +58,11 @@ def _sim(firm: Path, state_dir: Path, settings: dict[str, Any] | None = None) ->
     app, state = ns.create_app(firm, state_dir, creds, {"short_page_rate": 0, **(settings or {})})
     try:
         with serve(app) as origin:
-            token = get_token(origin, creds)
-            with httpx.Client(base_url=f"{origin}/services/rest", headers={"Authorization": f"Bearer {token}"}) as client:
-                yield Sim(origin, creds, app, state, client)
+            token, write_token = get_token(origin, creds), get_token(origin, creds["writer"])
+            base = f"{origin}/services/rest"
+            with (httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client,
+                  httpx.Client(base_url=base, headers={"Authorization": f"Bearer {write_token}"}) as writer):
+                yield Sim(origin, creds, app, state, client, writer)
     finally:
         app.app.state.netsuite.close()
 
@@ -373,14 +376,14 @@ def _line_lmd(sim: Sim, schedule: int) -> dict[int, str]:
 
 def test_patch_updates_fields_and_lines_and_bumps_last_modified(fresh: Sim) -> None:
     body = {"name": "Renamed", "recurrence": {"items": [{"line": 2, "amount": 1500.25}, {"line": 1, "amount": 1000}]}}
-    assert _written(fresh.client.patch("/record/v1/billingSchedule/1", json=body), fresh) == 1
+    assert _written(fresh.writer.patch("/record/v1/billingSchedule/1", json=body), fresh) == 1
     record = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})
     assert record["name"] == "Renamed" and record["frequency"]["id"] == "CUSTOM"  # omitted field unchanged
     assert record["lastModifiedDate"] > "2024-01-01T00:00:00Z"
     assert [i["amount"] for i in record["recurrence"]["items"]] == [1000, 1500.25, 1000.5, 1000.5]
     lmd = _line_lmd(fresh, 1)
     assert lmd[2] > lmd[3] == "2024-01-01 00:00:00" and lmd[1] == "2024-01-01 00:00:00"  # unchanged lines untouched
-    assert _written(fresh.client.patch("/record/v1/billingSchedule/1", json={"project": None}), fresh) == 1
+    assert _written(fresh.writer.patch("/record/v1/billingSchedule/1", json={"project": None}), fresh) == 1
     again = fresh.get("/record/v1/billingSchedule/1")
     assert "project" not in again and again["lastModifiedDate"] > record["lastModifiedDate"]  # null clears; new lmd
 
@@ -390,17 +393,17 @@ def test_put_eid_creates_then_updates_and_post_creates(fresh: Sim) -> None:
             "repeatEvery": {"id": "1"}, "numberRemaining": 4, "initialAmount": 0.0, "inArrears": True,
             "project": {"id": 1003}, "currency": {"id": 2},
             "recurrence": {"items": [{"recurrenceDate": "2024-04-30", "amount": 2500.5, "custcol_c2c_line_key": "A-1"}]}}
-    new_id = _written(fresh.client.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body), fresh)
+    new_id = _written(fresh.writer.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body), fresh)
     assert new_id == 4
     body2 = {"name": "Acme SOW7 (v2)", "recurrence": {"items": [{"recurrenceDate": "2024-07-31", "amount": 10}]}}
-    assert _written(fresh.client.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body2), fresh) == new_id
+    assert _written(fresh.writer.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body2), fresh) == new_id
     record = fresh.get(f"/record/v1/billingSchedule/{new_id}", params={"expandSubResources": "true"})
     assert record["externalId"] == "BS-acme-sow7_2024" and record["name"] == "Acme SOW7 (v2)"
     assert record["numberRemaining"] == 4 and record["inArrears"] is True and record["repeatEvery"] == {"id": "1"}
     assert [(i["line"], i["amount"]) for i in record["recurrence"]["items"]] == [(1, 2500.5), (2, 10)]
-    created = _written(fresh.client.post("/record/v1/billingSchedule", json={"name": "Posted", "externalId": "BS-P"}), fresh)
+    created = _written(fresh.writer.post("/record/v1/billingSchedule", json={"name": "Posted", "externalId": "BS-P"}), fresh)
     assert created == new_id + 1 and fresh.get("/record/v1/billingSchedule/eid:BS-P")["name"] == "Posted"
-    dup = fresh.client.post("/record/v1/billingSchedule", json={"name": "Again", "externalId": "BS-P"})
+    dup = fresh.writer.post("/record/v1/billingSchedule", json={"name": "Again", "externalId": "BS-P"})
     assert_netsuite_error(dup, 400, "USER_ERROR")
     rows = fresh.suiteql("SELECT count(*) AS n FROM billingschedule").json()["items"]
     assert rows[0]["n"] == "5"  # SuiteQL sees the writes (cache invalidated)
@@ -409,21 +412,21 @@ def test_put_eid_creates_then_updates_and_post_creates(fresh: Sim) -> None:
 def test_invoiced_lines_cannot_change_and_failed_writes_write_nothing(fresh: Sim) -> None:
     before = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})
     change = {"name": "Should not land", "recurrence": {"items": [{"line": 3, "amount": 1}, {"line": 1, "amount": 999}]}}
-    detail = assert_netsuite_error(fresh.client.patch("/record/v1/billingSchedule/1", json=change), 400, "USER_ERROR")
+    detail = assert_netsuite_error(fresh.writer.patch("/record/v1/billingSchedule/1", json=change), 400, "USER_ERROR")
     assert "invoiced" in detail["detail"] and detail["o:errorPath"] == "recurrence.items[1]"
     replace = {"recurrence": {"items": [{"line": 2, "amount": 5}]}}  # would drop invoiced line 1
-    resp = fresh.client.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=replace)
+    resp = fresh.writer.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=replace)
     assert_netsuite_error(resp, 400, "USER_ERROR")
     assert fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"}) == before
     keep = {"recurrence": {"items": [{"line": 1, "amount": 1000, "recurrenceDate": "2024-01-31"}, {"line": 4},
                                      {"recurrenceDate": "2024-12-31", "amount": 7}]}}
-    _written(fresh.client.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=keep), fresh)
+    _written(fresh.writer.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=keep), fresh)
     lines = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})["recurrence"]["items"]
     assert [(i["line"], i["amount"]) for i in lines] == [(1, 1000), (4, 1000.5), (5, 7)]
 
 
 def test_write_validation_errors(fresh: Sim) -> None:
-    patch = fresh.client.patch
+    patch = fresh.writer.patch
     detail = assert_netsuite_error(patch("/record/v1/billingSchedule/2", json={"recurrence": {"items": [
         {"line": 1, "amount": 5.5}]}}), 400, "INVALID_CONTENT")  # JPY: no decimals
     assert detail["o:errorPath"] == "recurrence.items[0].amount"
@@ -436,22 +439,22 @@ def test_write_validation_errors(fresh: Sim) -> None:
     assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"colour": "red"}), 400, "INVALID_CONTENT")
     assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"project": {"id": 424242}}), 400, "INVALID_CONTENT")
     assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"externalId": "has space"}), 400, "INVALID_PARAMETER")
-    assert_netsuite_error(fresh.client.put("/record/v1/billingSchedule/eid:bad!id", json={"name": "x"}), 400, "INVALID_PARAMETER")
-    assert_netsuite_error(fresh.client.post("/record/v1/billingSchedule", json={"frequency": {"id": "MONTHLY"}}), 400, "USER_ERROR")
+    assert_netsuite_error(fresh.writer.put("/record/v1/billingSchedule/eid:bad!id", json={"name": "x"}), 400, "INVALID_PARAMETER")
+    assert_netsuite_error(fresh.writer.post("/record/v1/billingSchedule", json={"frequency": {"id": "MONTHLY"}}), 400, "USER_ERROR")
     assert_netsuite_error(patch("/record/v1/billingSchedule/999", json={"name": "x"}), 404, "NONEXISTENT_ID")
     assert_netsuite_error(patch("/record/v1/customer/1", json={"companyName": "x"}), 405)
-    assert_netsuite_error(fresh.client.put("/record/v1/billingSchedule/1", json={"name": "x"}), 405)
+    assert_netsuite_error(fresh.writer.put("/record/v1/billingSchedule/1", json={"name": "x"}), 405)
     assert fresh.get("/record/v1/billingSchedule/1")["lastModifiedDate"] == "2024-01-01T00:00:00Z"  # nothing landed
 
 
 def test_one_recurrence_line_endpoint(fresh: Sim) -> None:
     line = fresh.get("/record/v1/billingSchedule/1/recurrence/3")
     assert line["line"] == 3 and line["amount"] == 1000.5
-    resp = fresh.client.patch("/record/v1/billingSchedule/1/recurrence/3", json={"amount": 12.34, "custcol_c2c_line_key": None})
+    resp = fresh.writer.patch("/record/v1/billingSchedule/1/recurrence/3", json={"amount": 12.34, "custcol_c2c_line_key": None})
     assert _written(resp, fresh) == 1
     line = fresh.get("/record/v1/billingSchedule/1/recurrence/3")
     assert line["amount"] == 12.34 and "custcol_c2c_line_key" not in line
-    assert_netsuite_error(fresh.client.patch("/record/v1/billingSchedule/1/recurrence/1", json={"amount": 1}), 400, "USER_ERROR")
+    assert_netsuite_error(fresh.writer.patch("/record/v1/billingSchedule/1/recurrence/1", json={"amount": 1}), 400, "USER_ERROR")
     assert_netsuite_error(fresh.client.get("/record/v1/billingSchedule/1/recurrence/77"), 404)
 
 
@@ -459,7 +462,7 @@ def test_state_persists_across_restarts_until_reset(firm: Path, tmp_path: Path) 
     state_dir = tmp_path / "state"
     gen = _sim(firm, state_dir)
     first = next(gen)
-    _written(first.client.put("/record/v1/billingSchedule/eid:KEEP-ME", json={"name": "Survives"}), first)
+    _written(first.writer.put("/record/v1/billingSchedule/eid:KEEP-ME", json={"name": "Survives"}), first)
     gen.close()  # server stopped, DuckDB file closed
     assert (state_dir / "netsuite.duckdb").exists()
     gen = _sim(firm, state_dir)
@@ -522,3 +525,104 @@ def test_drift_and_repeat_next_faults(faults: Sim) -> None:
     first = faults.suiteql("SELECT id FROM customer ORDER BY id", limit=10, offset=20)
     assert link(first.json(), "next") == str(first.request.url)
     assert link(faults.suiteql("SELECT id FROM customer ORDER BY id", limit=10, offset=20).json(), "next").endswith("offset=30")
+
+
+# --- two integrations: reader (ingestion) and writer (reverse ETL); the committed-write counter -----------
+WRITES = (  # (method, path, body): every kind of billing-schedule write
+    ("PATCH", "/record/v1/billingSchedule/1", {"name": "Renamed"}),
+    ("PATCH", "/record/v1/billingSchedule/eid:BS-2", {"name": "Renamed"}),
+    ("PUT", "/record/v1/billingSchedule/eid:BS-NEW", {"name": "New"}),
+    ("POST", "/record/v1/billingSchedule", {"name": "Posted"}),
+    ("PATCH", "/record/v1/billingSchedule/1/recurrence/3", {"amount": 1}),
+)
+
+
+def _writes(sim: Sim) -> dict[str, Any]:
+    return sim.admin("GET", "netsuite/writes").json()
+
+
+def test_reader_token_cannot_write_and_nothing_is_written(fresh: Sim) -> None:
+    entry = ns.describe(fresh.origin, fresh.creds, fresh.state)
+    before = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})
+    for token in (fresh.client.headers["Authorization"], f"Bearer {entry['access_token']}"):
+        for method, path, body in WRITES:
+            response = fresh.client.request(method, path, json=body, headers={"Authorization": token})
+            detail = assert_netsuite_error(response, 403, "INSUFFICIENT_PERMISSION")
+            assert detail["detail"].startswith("Permission Violation: your role (the ingestion integration)")
+            assert "reverse-ETL integration" in detail["detail"]
+    assert fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"}) == before
+    assert fresh.suiteql("SELECT count(*) AS n FROM billingschedule").json()["items"][0]["n"] == "3"
+    assert _writes(fresh) == {"writes": {}, "total": 0}
+    # a record type that cannot be written is still 405 for either role
+    assert_netsuite_error(fresh.client.patch("/record/v1/customer/1", json={"companyName": "x"}), 405)
+
+
+def test_writer_token_from_the_write_token_request_writes_and_reads(fresh: Sim) -> None:
+    entry = ns.describe(fresh.origin, fresh.creds, fresh.state)
+    request = entry["write_token_request"]
+    assert request["url"] == fresh.token_url and set(request["form"]) == set(entry["token_request"]["form"])
+    assert request["form"]["client_assertion"] != entry["token_request"]["form"]["client_assertion"]
+    response = httpx.post(request["url"], data=request["form"])
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert token["token_type"] == "Bearer" and token["expires_in"] == 3600
+    for access in (token["access_token"], entry["write_access_token"]):
+        headers = {"Authorization": f"Bearer {access}"}
+        written = fresh.client.patch("/record/v1/billingSchedule/3", json={"name": f"by {access[:6]}"}, headers=headers)
+        assert _written(written, fresh) == 3
+        assert fresh.client.get("/record/v1/billingSchedule/3", headers=headers).json()["name"] == f"by {access[:6]}"
+        page = fresh.client.post("/query/v1/suiteql", json={"q": "SELECT id FROM currency"}, headers={**headers, **TRANSIENT})
+        assert page.status_code == 200 and page.json()["count"] == 3
+    assert set(entry) >= {"base_url", "token_request", "access_token", "headers", "account_id",
+                          "write_token_request", "write_access_token"}
+
+
+def test_token_endpoint_answers_writer_assertions_with_the_writers_verdict(sim: Sim) -> None:
+    writer, url = sim.creds["writer"], sim.token_url
+    assert _token(sim, make_assertion(writer, url)).status_code == 200
+    now = int(dt.datetime.now().timestamp())
+    expired = _token(sim, make_assertion(writer, url, 60, now=now - 3600))
+    assert expired.status_code == 400 and expired.json()["error_description"] == "client_assertion has expired (exp)"
+    wrong_key = _token(sim, make_assertion({**writer, "signing_key": sim.creds["signing_key"]}, url))
+    assert wrong_key.json()["error_description"] == "client_assertion signature is invalid"
+    mixed = _token(sim, make_assertion({**sim.creds, "signing_key": writer["signing_key"]}, url))  # reader kid, writer key
+    assert mixed.json() == {"error": "invalid_client", "error_description": "client_assertion signature is invalid"}
+
+
+def test_credentials_without_a_writer_serve_reads_and_refuse_writes(firm: Path, tmp_path: Path) -> None:
+    creds = ns.make_credentials()
+    del creds["writer"]  # a credentials file written before the writer integration existed
+    app, state = ns.create_app(firm, tmp_path / "state", creds, {"short_page_rate": 0})
+    try:
+        with serve(app) as origin:
+            entry = ns.describe(origin, creds, state)
+            assert "write_token_request" not in entry and "write_access_token" not in entry
+            token = httpx.post(entry["token_request"]["url"], data=entry["token_request"]["form"]).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            assert httpx.get(f"{entry['base_url']}/record/v1/billingSchedule/1", headers=headers).status_code == 200
+            denied = httpx.patch(f"{entry['base_url']}/record/v1/billingSchedule/1", json={"name": "x"}, headers=headers)
+            assert_netsuite_error(denied, 403, "INSUFFICIENT_PERMISSION")
+    finally:
+        app.app.state.netsuite.close()
+
+
+def test_committed_writes_are_counted_per_schedule(fresh: Sim) -> None:
+    assert _writes(fresh) == {"writes": {}, "total": 0}
+    for method, path, body in WRITES:
+        assert fresh.writer.request(method, path, json=body).status_code == 204
+    # not counted: a write that fails validation, a reader's write, the user's concurrent edit
+    assert_netsuite_error(fresh.writer.patch("/record/v1/billingSchedule/2", json={"colour": "red"}), 400)
+    assert_netsuite_error(fresh.client.patch("/record/v1/billingSchedule/2", json={"name": "x"}), 403)
+    fresh.admin("POST", "netsuite/concurrent-edit", json={"type": "billingSchedule", "id": 2})
+    assert _writes(fresh) == {"writes": {"1": 2, "2": 1, "4": 1, "5": 1}, "total": 5}
+    # the write commits, the answer is lost: counted
+    fresh.admin("POST", "faults", json={"kind": "commit_then_drop", "method": "PATCH", "path": "billingSchedule/3$",
+                                        "count": 1})
+    with pytest.raises(httpx.TransportError):
+        fresh.writer.patch("/record/v1/billingSchedule/3", json={"name": "Landed"})
+    assert fresh.get("/record/v1/billingSchedule/3")["name"] == "Landed"
+    assert _writes(fresh) == {"writes": {"1": 2, "2": 1, "3": 1, "4": 1, "5": 1}, "total": 6}
+    assert fresh.admin("POST", "netsuite/writes/reset").json() == {"writes": {}, "total": 0}
+    assert _writes(fresh) == {"writes": {}, "total": 0}
+    assert _written(fresh.writer.patch("/record/v1/billingSchedule/3", json={"name": "Again"}), fresh) == 3
+    assert _writes(fresh) == {"writes": {"3": 1}, "total": 1}

@@ -48,6 +48,7 @@ def test_endpoints_file_has_the_documented_shape(cli_sandbox: Path) -> None:
     assert ep["ironclad"]["headers"].get("x-as-user-email")
     assert ep["kantata"]["base_url"].endswith("/api/v1") and ep["kantata"]["token_request"] is None
     assert ep["netsuite"]["base_url"].endswith("/services/rest")
+    assert ep["netsuite"]["write_access_token"] and set(ep["netsuite"]["write_token_request"]) == {"url", "form"}
     for vendor, entry in ep.items():
         assert entry["access_token"], vendor
         assert entry["base_url"].startswith("http://127.0.0.1:"), vendor
