@@ -41,10 +41,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check c2c sandbox tests benchmarks
 
 # dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
-# written to transform/target; view it with `$(BIN)/dbt docs serve --project-dir transform --profiles-dir transform`.
+# written to $(C2C_DATA_DIR)/dbt/target; view it with
+# `$(BIN)/dbt docs serve --project-dir transform --profiles-dir transform --target-path data/dbt/target`.
 docs: export C2C_DATA_DIR ?= $(CURDIR)/data
 docs: $(STAMP)  ## dbt docs catalog and lineage of the warehouse (run the demo or `c2c transform` first)
-	$(BIN)/dbt docs generate --project-dir transform --profiles-dir transform
+	$(BIN)/dbt docs generate --project-dir transform --profiles-dir transform --target-path $(C2C_DATA_DIR)/dbt/target
 
 bench: bench-generate bench-serve bench-ingest bench-incremental
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ingestion.cli import ingest
+from reverse_etl.cli import reverse_etl
 from sandbox.cli import sandbox
 
 from .output import emit, progress
@@ -21,18 +22,27 @@ def main() -> None:
 
 main.add_command(sandbox)
 main.add_command(ingest)
+main.add_command(reverse_etl)
 
 
 @main.command()
 @click.option("--as-of", default=None, help="The rules' as-of date (YYYY-MM-DD); default: the sandbox manifest's, else today.")
 @click.option("--target", default=None, help="dbt target: duckdb (default) or postgres.")
-@click.option("--select", default=None, help="A dbt selection, e.g. 'canonical+'.")
+@click.option("--select", default=None, help="A dbt selection, e.g. 'canonical+' (builds just that; no change tracking).")
+@click.option("--full", is_flag=True, help="Build everything, not only what the raw tables' new loads feed.")
+@click.option("--unit-tests", is_flag=True, help="Also run the dbt unit tests (CI always does).")
 @click.option("--json", "as_json", is_flag=True)
-def transform(as_of: str | None, target: str | None, select: str | None, as_json: bool) -> None:
-    """dbt build of transform/ (models, data tests, unit tests) against the warehouse, with a summary."""
+def transform(as_of: str | None, target: str | None, select: str | None, full: bool, unit_tests: bool,
+              as_json: bool) -> None:
+    """dbt build of transform/ against the warehouse, with a summary.
+
+    By default only the models fed by raw tables that loaded new rows since the last successful build are
+    rebuilt (with everything downstream and their data tests); the first build, a new as-of date or a
+    changed dbt project builds everything.
+    """
     from ingestion.common.settings import data_dir
 
-    from .transform import build
+    from .transform import build, build_changed
 
     base = data_dir()
     manifest = base / "sandbox" / "manifest.json"
@@ -40,8 +50,14 @@ def transform(as_of: str | None, target: str | None, select: str | None, as_json
         import json
 
         as_of = json.loads(manifest.read_text())["as_of"]
-    summary = build(base, as_of=as_of, target=target, select=select)
-    emit(as_json, {"as_of": as_of, **summary.public()}, summary.text())
+    if select:
+        plan_public = {"mode": "selected", "reason": f"--select {select}", "changed_sources": []}
+        summary = build(base, as_of=as_of, target=target, select=select, unit_tests=unit_tests)
+    else:
+        plan, summary = build_changed(base, as_of=as_of, target=target, full=full, unit_tests=unit_tests)
+        plan_public = plan.public()
+    header = f"build: {plan_public['mode']} ({plan_public['reason']})"
+    emit(as_json, {"as_of": as_of, "build": plan_public, **summary.public()}, header + "\n" + summary.text())
     if not summary.success:
         raise SystemExit(1)
 

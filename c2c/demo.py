@@ -8,8 +8,9 @@ the breaks the sandbox planted."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 
 def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str, Any], str]:
@@ -39,9 +40,10 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
         lines.append(f"  {vendor:<10} {total:>9,} rows in {len(result.rows):>2} raw tables, {result.seconds:5.1f}s"
                      f"  / {rerun} new")
     say("building the dbt project (canonical layer, rules, finance exceptions):")
-    from .transform import build
+    from .transform import build_changed
 
-    built = build(sandbox_dir().parent, as_of=manifest["as_of"])
+    plan, built = build_changed(sandbox_dir().parent, as_of=manifest["as_of"])
+    say(f"  build: {plan.mode} ({plan.reason})")
     say(built.text())
     found = _open_exceptions_by_kind(sandbox_dir().parent) if built.success else {}
     lines += ["", f"finance exceptions found vs breaks planted in the {manifest['size']} firm (as of {manifest['as_of']}):"]

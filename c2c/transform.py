@@ -35,8 +35,11 @@ class BuildSummary:
 
 
 def dbt_env(data_dir: Path, target: str | None = None) -> dict[str, str]:
+    # dbt's target dir (compiled SQL, run_results, the partial-parse cache) lives in the data dir: two data dirs
+    # never share it, and the partial-parse cache stays valid for its own profile (a changed warehouse path
+    # would force a full re-parse, ≈ 5 s)
     env = {"C2C_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_LOG_PATH": str(data_dir / "logs" / "dbt")}
+           "DBT_LOG_PATH": str(data_dir / "logs" / "dbt"), "DBT_TARGET_PATH": str(data_dir / "dbt" / "target")}
     if target:
         env["DBT_TARGET"] = target
     return env
@@ -68,11 +71,15 @@ def run_dbt(command: list[str], *, data_dir: Path, as_of: str | None = None, tar
 
 
 def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None, select: str | None = None,
-          quiet: bool = True) -> BuildSummary:
+          unit_tests: bool = True, quiet: bool = True) -> BuildSummary:
+    """`dbt build` of the selection (default: everything). `unit_tests=False` leaves the dbt unit tests out:
+    their inputs are fixed, so they prove the SQL, not the data; CI runs them, production builds need not."""
     import time
 
     t0 = time.perf_counter()
     command = ["build"] + (["--select", select] if select else [])
+    if not unit_tests:
+        command += ["--exclude-resource-type", "unit_test"]
     result = run_dbt(command, data_dir=data_dir, as_of=as_of, target=target, quiet=quiet)
     summary = BuildSummary(success=bool(result.success), seconds=time.perf_counter() - t0)
     if result.exception is not None:
@@ -85,3 +92,23 @@ def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None
         if status in ("error", "fail"):
             summary.failures.append({"node": node.unique_id, "message": (node_result.message or "")[:500]})
     return summary
+
+
+def build_changed(data_dir: Path, *, as_of: str | None = None, target: str | None = None, full: bool = False,
+                  unit_tests: bool = False, quiet: bool = True) -> tuple[Any, BuildSummary]:
+    """The production build: only the models downstream of raw tables that loaded rows since the last
+    successful build (see c2c/build_state.py for when it falls back to everything), then record the state."""
+    from .build_state import BuildPlan, plan_build, record_build
+
+    target_name = target or os.environ.get("DBT_TARGET") or "duckdb"
+    plan = plan_build(data_dir, as_of=as_of, target=target_name)
+    if full and plan.mode != "full":
+        plan = BuildPlan("full", "asked for a full build", state=plan.state)
+    if plan.mode == "nothing":
+        summary = BuildSummary(success=True)
+    else:
+        summary = build(data_dir, as_of=as_of, target=target, select=plan.select, unit_tests=unit_tests,
+                        quiet=quiet)
+    if summary.success:
+        record_build(data_dir, target_name, plan)
+    return plan, summary

@@ -111,11 +111,11 @@ def _configured(vendor: str, base_url: str) -> VendorSettings:
         key = _require(vendor, "private_key", secret=True)
         token_url = _get(vendor, "token_url") or f"{base_url}/auth/oauth2/v1/token"
         return VendorSettings(vendor, base_url, token_url=token_url,
-                              token_form=lambda: _netsuite_assertion_form(client_id, cert, key, token_url))
+                              token_form=lambda: netsuite_assertion_form(client_id, cert, key, token_url))
     raise ConfigError(f"unknown vendor {vendor!r}", vendor=vendor)
 
 
-def _netsuite_assertion_form(client_id: str, certificate_id: str, private_key: str, token_url: str) -> dict[str, str]:
+def netsuite_assertion_form(client_id: str, certificate_id: str, private_key: str, token_url: str) -> dict[str, str]:
     """NetSuite OAuth 2.0 M2M: a JWT signed with the certificate's private key (PS256), valid ≤ 1 hour."""
     import jwt
 
