@@ -152,9 +152,9 @@ def plan_build(data_dir: Path, *, as_of: str | None, target: str = "duckdb") -> 
         return full(f"raw tables disappeared since the last build: {', '.join(gone)}")
     changed = sorted(k for k, v in marks.items() if previous["watermarks"].get(k, "<new>") != v)
     if not changed:
-        return BuildPlan("nothing", "no raw table loaded new rows since the last build", state=state)
+        return BuildPlan("nothing", "no source table changed since the last build", state=state)
     select = " ".join(f"source:{key}+" for key in changed)
-    return BuildPlan("changed", f"{len(changed)} raw table(s) loaded new rows", select=select, changed=changed,
+    return BuildPlan("changed", f"{len(changed)} source table(s) changed", select=select, changed=changed,
                      state=state)
 
 

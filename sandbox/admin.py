@@ -55,6 +55,12 @@ class Admin:
             raise SandboxError("the committed-write counter is a NetSuite (ERP) feature")
         return self._call("POST", "/netsuite/writes/reset") if reset else self._call("GET", "/netsuite/writes")
 
+    def reset_account(self) -> dict[str, Any]:
+        """NetSuite: the account back to the generated firm, in place (undoes every write; zeroes the counter)."""
+        if self.vendor != "netsuite":
+            raise SandboxError("resetting the account is a NetSuite (ERP) feature")
+        return self._call("POST", "/netsuite/reset")
+
     def close(self) -> None:
         self.client.close()
 

@@ -13,7 +13,8 @@ Routes (all under /services/rest, all but the token endpoint need `Authorization
   PATCH record/v1/billingSchedule/{id}/recurrence/{line}             → 204 + Location
 Writes need a writer token (else 403 INSUFFICIENT_PERMISSION); reads take either role.
 Admin extras: POST /_sandbox/netsuite/concurrent-edit {"type": "billingSchedule", "id": N[, "change": "amount"]};
-GET /_sandbox/netsuite/writes (committed writes per schedule id), POST /_sandbox/netsuite/writes/reset.
+GET /_sandbox/netsuite/writes (committed writes per schedule id), POST /_sandbox/netsuite/writes/reset,
+POST /_sandbox/netsuite/reset (the account back to the generated firm, in place).
 """
 
 from __future__ import annotations
@@ -234,6 +235,11 @@ class NetSuiteService:
             return json_response({"error": str(exc)}, status=400)
         return json_response(result)
 
+    async def reset(self, request: Request) -> Response:
+        await run_in_threadpool(self.store.reset)
+        self.writer.reset_commits()
+        return json_response({"reset": True})
+
     async def writes(self, request: Request) -> Response:
         if request.method == "POST":
             self.writer.reset_commits()
@@ -269,6 +275,7 @@ def create_netsuite_app(firm: Path, state_dir: Path, creds: dict[str, Any], sett
         Route("/_sandbox/netsuite/concurrent-edit", service.concurrent_edit, methods=["POST"]),
         Route("/_sandbox/netsuite/writes", service.writes, methods=["GET"]),
         Route("/_sandbox/netsuite/writes/reset", service.writes, methods=["POST"]),
+        Route("/_sandbox/netsuite/reset", service.reset, methods=["POST"]),
     ]
     app = build_app(sim, service.routes(), error_response, admin_extra=admin)
     starlette_app = app.app

@@ -67,6 +67,8 @@ class Store:
     """One DuckDB connection per app: per-request cursors for reads, one serialised transaction per write."""
 
     def __init__(self, firm: Path, state_dir: Path) -> None:
+        self.firm = firm
+        self.state_dir = state_dir
         self.path = state_file(state_dir)
         if not self.path.exists():
             _initialise(firm, self.path)
@@ -121,6 +123,17 @@ class Store:
                 with self._cache_lock:
                     self.generation += 1
                     self._cache.clear()
+
+    def reset(self) -> None:
+        """Back to the generated firm, in place (admin: tests that write start from the same account)."""
+        with self.write_lock:
+            self.con.close()
+            reset_state(self.state_dir)
+            _initialise(self.firm, self.path)
+            self.con = duckdb.connect(str(self.path), config={"enable_external_access": False})
+            with self._cache_lock:
+                self.generation += 1
+                self._cache.clear()
 
     def close(self) -> None:
         self.con.close()

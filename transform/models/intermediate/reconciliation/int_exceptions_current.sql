@@ -1,4 +1,4 @@
--- Every break found by the rules in this run, in one shape: the type, its grain (the ids of each system
+-- Every break found by the rules in this run (and every unresolved write-back failure), in one shape: the type, its grain (the ids of each system
 -- involved plus a grain key), the contract currency and the impact. exception_id is a hash of the type and
 -- the grain, so the same break has the same id in every run.
 with breaks as (
@@ -52,6 +52,15 @@ with breaks as (
         revenue_month_key, currency_code, impact_amount,
         'posted ' || cast(posted_amount as {{ dbt.type_string() }}) || ', earned ' || cast(earned_amount as {{ dbt.type_string() }})
     from {{ ref('recon_revenue_vs_delivery') }}
+
+    union all
+    select exception_type, contract_key, customer_key, clm_contract_id, null, schedule_external_id, null, item_key,
+        currency_code, impact_amount,
+        op || ' ' || line_key || ': ' || case when exception_type = 'write_conflict'
+            then 'the ERP schedule changed since the plan; review and re-plan'
+            else 'rejected ' || cast(rejection_count as {{ dbt.type_string() }}) || ' time(s): '
+                || coalesce(substr(detail, 1, 300), '') end
+    from {{ ref('recon_write_failures') }}
 )
 
 select

@@ -32,12 +32,13 @@ now_seen as (
             "current_breaks.impact_amount * case when current_breaks.currency_code = '" ~ var('reporting_currency')
             ~ "' then 1 else fx.rate_to_reporting end", "'" ~ var('reporting_currency') ~ "'") }} as impact_amount_reporting,
         case
-            when current_breaks.exception_type in ('billing_schedule_drift', 'over_cap', 'milestone_not_invoiced') then 'high'
+            when current_breaks.exception_type in ('billing_schedule_drift', 'over_cap', 'milestone_not_invoiced',
+                'write_conflict', 'write_rejected') then 'high'
             when current_breaks.exception_type in ('time_at_superseded_rate', 'revenue_vs_delivery') then 'medium'
             else 'low'
         end as severity,
         case
-            when current_breaks.exception_type in ('unmatched_entity') then 'integration'
+            when current_breaks.exception_type in ('unmatched_entity', 'write_rejected') then 'integration'
             when current_breaks.exception_type in ('rate_card_mismatch', 'contract_without_project',
                 'project_without_contract') then 'delivery'
             else 'finance'

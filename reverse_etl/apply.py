@@ -1,0 +1,294 @@
+"""Apply an approved plan exactly once, and verify it.
+
+Per schedule (one NetSuite record write: the upsert `PUT …/billingSchedule/eid:<external id>` with its whole
+recurrence sublist), in this order:
+1. a write key (`<schedule external id>@<desired version>`) that already succeeded — in this plan or any
+   other — is skipped: a repeated trigger or a resumed run never writes twice; a write for an older contract
+   version than one already applied is skipped as superseded (RELIABILITY.md F7);
+2. a blocked schedule (plan.py) becomes a dead letter without any ERP call (F12, F13);
+3. the live schedule is re-read (in chunks, one SuiteQL query each) just before writing: if it already holds
+   the desired lines the write is marked done (its earlier answer was lost: F4, F5); if its lastModifiedDate
+   moved since the plan it is not overwritten — a `write_conflict` (F11);
+4. the ledger records the intent before every attempt and the outcome after it; throttling and 5xx are
+   retried with backoff; an unknown outcome is re-checked before any resend (F1–F4); a validation error is a
+   dead letter with the ERP's body (`write_rejected`), and the other schedules go on (F22).
+A run ends `complete`, or `partial` when some writes ran out of retry budget (rerun to finish).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .approval import approved_scope
+from .erp_client import ErpClient, Landed
+from .erp_state import LiveSchedule, desired_state, read_currencies, read_jobs, read_schedules
+from .errors import (
+    ErpAuthError,
+    ErpConflictError,
+    ErpConnectionError,
+    ErpError,
+    ErpRateLimitError,
+    ErpValidationError,
+)
+from .plan import Plan
+from .store import SUCCESS, Store, iter_chunks
+
+log = logging.getLogger("reverse_etl")
+OUTCOME_COUNTERS = {"written": "written", "landed": "written", "already_applied": "skipped", "skipped": "skipped",
+                    "superseded": "skipped", "conflict": "conflicts", "rejected": "rejected", "failed": "failed"}
+
+
+@dataclass
+class ApplyReport:
+    plan_id: str
+    written: int = 0  # items written by this run (incl. writes whose lost answer a re-read confirmed)
+    skipped: int = 0  # items already in the ERP (earlier run, other plan, superseded)
+    conflicts: int = 0
+    rejected: int = 0
+    failed: int = 0  # retry budget spent: still pending, rerun to finish
+    schedules: dict[str, int] = field(default_factory=dict)  # outcome -> schedules
+    resumed_in_flight: int = 0
+    alerts: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    erp: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "partial" if self.failed else "complete"
+
+    def public(self) -> dict[str, Any]:
+        return {"plan_id": self.plan_id, "status": self.status, "written": self.written, "skipped": self.skipped,
+                "conflicts": self.conflicts, "rejected": self.rejected, "failed": self.failed,
+                "schedules": self.schedules, "resumed_in_flight": self.resumed_in_flight, "alerts": self.alerts,
+                "seconds": round(self.seconds, 2), "erp": self.erp}
+
+
+def _lines(schedule: dict[str, Any]) -> list[dict[str, Any]]:
+    value = schedule["desired_lines"]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def schedule_body(schedule: dict[str, Any], live: LiveSchedule | None, *, currency_id: str | None,
+                  job_id: str | None) -> dict[str, Any]:
+    """The upsert body that makes the schedule's non-invoiced lines the desired set; invoiced lines are sent
+    back unchanged (by line number only), lines to cancel are left out (`?replace=recurrence` drops them)."""
+    desired = {line["key"]: line for line in _lines(schedule)}
+    items: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for line in live.lines if live else []:
+        if line.invoiced:
+            items.append({"line": line.line})
+        elif line.key in desired and line.key not in used:
+            used.add(line.key)
+            want = desired[line.key]
+            items.append({"line": line.line, "amount": Decimal(want["amount"]), "recurrenceDate": want["date"]})
+    for key, want in desired.items():
+        if key not in used:
+            items.append({"recurrenceDate": want["date"], "amount": Decimal(want["amount"]), "custcol_c2c_line_key": key})
+    body: dict[str, Any] = {"recurrence": {"items": items}}
+    if live is None:
+        body.update({"name": f"{schedule['clm_contract_id']} billing schedule", "scheduleType": {"id": "STD"},
+                     "frequency": {"id": "CUSTOM"}, "currency": {"id": currency_id},
+                     "project": {"id": job_id} if job_id else {"externalId": schedule["clm_contract_id"]}})
+    return body
+
+
+class Applier:
+    def __init__(self, store: Store, client: ErpClient, plan: Plan, *, max_concurrency: int = 5,
+                 alert_after_rejections: int = 3, say: Callable[[str], None] = print) -> None:
+        self.store, self.client, self.plan = store, client, plan
+        self.max_concurrency = max_concurrency
+        self.alert_after = alert_after_rejections
+        self.say = say
+        self.report = ApplyReport(plan.plan_id)
+        self.items_by_write: dict[str, int] = {}
+        for item in plan.items:
+            self.items_by_write[item["write_key"]] = self.items_by_write.get(item["write_key"], 0) + 1
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._currencies: dict[str, Any] | None = None
+
+    # ---- bookkeeping -----------------------------------------------------------------------------------
+    def _ledger(self, schedule: dict[str, Any], phase: str, **fields: Any) -> None:
+        self.store.record(plan_id=self.plan.plan_id, write_key=schedule["write_key"],
+                          contract_key=schedule["contract_key"], schedule_external_id=schedule["schedule_external_id"],
+                          phase=phase, **fields)
+
+    def _outcome(self, schedule: dict[str, Any], outcome: str, **fields: Any) -> None:
+        if outcome != "skipped":
+            self._ledger(schedule, "outcome", outcome=outcome, **fields)
+        n = self.items_by_write.get(schedule["write_key"], 0)
+        with self._lock:
+            counter = OUTCOME_COUNTERS[outcome]
+            setattr(self.report, counter, getattr(self.report, counter) + n)
+            self.report.schedules[outcome] = self.report.schedules.get(outcome, 0) + 1
+
+    def _dead_letter(self, schedule: dict[str, Any], status: int | None, body: str | None) -> None:
+        number = self.store.rejections(schedule["write_key"]) + 1
+        self.store.insert("dead_letters", [{
+            "recorded_at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "plan_id": self.plan.plan_id,
+            "write_key": schedule["write_key"], "contract_key": schedule["contract_key"],
+            "schedule_external_id": schedule["schedule_external_id"], "http_status": status, "error_body": body,
+            "rejection_number": number}])
+        if number >= self.alert_after:
+            alert = (f"{schedule['schedule_external_id']} ({schedule['clm_contract_id']}) was rejected {number} times: "
+                     "finance must fix it by hand or in the contract")
+            log.error(alert)
+            with self._lock:
+                self.report.alerts.append(alert)
+
+    # ---- the run ---------------------------------------------------------------------------------------
+    def run(self) -> ApplyReport:
+        t0 = time.perf_counter()
+        scope = approved_scope(self.store, self.plan)  # raises before any ERP call
+        schedules = [s for s in self.plan.schedules if s["write_key"] in scope]
+        last = self.store.last_outcomes([s["write_key"] for s in schedules])
+        self.report.resumed_in_flight = sum(1 for r in last.values() if r["phase"] == "intent")
+        if self.report.resumed_in_flight:
+            self.say(f"resuming: {self.report.resumed_in_flight} schedule write(s) were in flight when the last "
+                     "run stopped; each is re-read before anything is sent")
+        applied = self._applied_versions()
+        pending = []
+        for schedule in schedules:
+            newer = applied.get(schedule["schedule_external_id"], {})
+            if schedule["write_key"] in newer.get("keys", set()):
+                self._outcome(schedule, "skipped")
+            elif (schedule["contract_version_number"] or 0) < newer.get("max_version", -1):
+                log.warning("%s: contract version %s is older than the applied version %s; skipped",
+                            schedule["write_key"], schedule["contract_version_number"], newer["max_version"])
+                self._outcome(schedule, "superseded", detail=f"contract version {newer['max_version']} already applied")
+            elif schedule["blocked_reason"]:
+                self._outcome(schedule, "rejected", detail=schedule["blocked_reason"])
+                self._dead_letter(schedule, None, json.dumps({"blocked_before_push": schedule["blocked_reason"]}))
+            else:
+                pending.append(schedule)
+        total = len(pending)
+        done = 0
+        chunk_size = max(25, 5 * self.max_concurrency)
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="erp-write") as pool:
+            for chunk in iter_chunks(pending, chunk_size):
+                if self._stop.is_set():
+                    break
+                live = read_schedules(self.client, [s["schedule_external_id"] for s in chunk])
+                context = self._create_context(chunk, live)
+                list(pool.map(self._write_one, chunk, [live.get(s["schedule_external_id"]) for s in chunk],
+                              [context] * len(chunk)))
+                done += len(chunk)
+                self.say(f"  {done}/{total} schedules processed "
+                         f"({self.report.schedules.get('written', 0) + self.report.schedules.get('landed', 0)} written)")
+        self.report.seconds = time.perf_counter() - t0
+        self.report.erp = self.client.stats.public()
+        return self.report
+
+    def _applied_versions(self) -> dict[str, dict[str, Any]]:
+        rows = self.store.rows(
+            "select l.write_key, l.schedule_external_id, s.contract_version_number from reverse_etl.write_ledger l "
+            "join reverse_etl.plan_schedules s on s.plan_id = l.plan_id and s.write_key = l.write_key "
+            f"where l.phase = 'outcome' and l.outcome in {SUCCESS}")
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry = out.setdefault(row["schedule_external_id"], {"keys": set(), "max_version": -1})
+            entry["keys"].add(row["write_key"])
+            entry["max_version"] = max(entry["max_version"], row["contract_version_number"] or 0)
+        return out
+
+    def _create_context(self, chunk: list[dict[str, Any]], live: dict[str, LiveSchedule]) -> dict[str, Any]:
+        creates = [s for s in chunk if s["schedule_external_id"] not in live]
+        if not creates:
+            return {}
+        if self._currencies is None:
+            self._currencies = read_currencies(self.client)
+        return {"jobs": read_jobs(self.client, [s["clm_contract_id"] for s in creates]),
+                "currencies": self._currencies}
+
+    def _write_one(self, schedule: dict[str, Any], live: LiveSchedule | None, context: dict[str, Any]) -> None:
+        if self._stop.is_set():
+            return
+        desired = desired_state(_lines(schedule))
+        if live is not None and live.open_state() == desired:
+            self._outcome(schedule, "already_applied", erp_record_id=live.record_id,
+                          erp_last_modified=live.last_modified)
+            return
+        if (live.last_modified if live else None) != schedule["erp_last_modified"]:
+            self._outcome(schedule, "conflict", erp_record_id=live.record_id if live else None,
+                          erp_last_modified=live.last_modified if live else None,
+                          detail=f"lastModifiedDate {schedule['erp_last_modified']} at plan time, "
+                                 f"{live.last_modified if live else 'no record'} now: changed in the ERP since the plan")
+            return
+        state = {"live": live}
+        currency = (context.get("currencies") or {}).get(schedule["currency_code"])
+        job_id = (context.get("jobs") or {}).get(schedule["clm_contract_id"])
+
+        def make_body() -> dict[str, Any]:
+            return schedule_body(schedule, state["live"], currency_id=currency.id if currency else None, job_id=job_id)
+
+        def recheck() -> Landed:
+            fresh = read_schedules(self.client, [schedule["schedule_external_id"]]).get(schedule["schedule_external_id"])
+            if fresh is not None and fresh.open_state() == desired:
+                state["landed"] = True
+                return Landed.YES
+            if (fresh.last_modified if fresh else None) != schedule["erp_last_modified"]:
+                return Landed.CONFLICT
+            state["live"] = fresh
+            return Landed.NO
+
+        try:
+            record_id = self.client.upsert_schedule(
+                schedule["schedule_external_id"], make_body, recheck=recheck,
+                on_attempt=lambda n: self._ledger(schedule, "intent", attempt=n + 1))
+        except ErpValidationError as exc:
+            self._outcome(schedule, "rejected", http_status=exc.status, detail=exc.body)
+            self._dead_letter(schedule, exc.status, exc.body)
+        except ErpConflictError as exc:
+            self._outcome(schedule, "conflict", detail=str(exc))
+        except ErpAuthError as exc:
+            self._stop.set()
+            self._outcome(schedule, "failed", http_status=exc.status, detail=str(exc))
+            raise
+        except (ErpRateLimitError, ErpConnectionError, ErpError) as exc:
+            self._outcome(schedule, "failed", http_status=exc.status, detail=str(exc))
+        else:
+            self._outcome(schedule, "landed" if state.get("landed") else "written", erp_record_id=record_id or None)
+
+
+@dataclass
+class VerifyReport:
+    plan_id: str
+    verified: int = 0
+    mismatched: list[str] = field(default_factory=list)
+    not_written: int = 0
+
+    def public(self) -> dict[str, Any]:
+        return {"plan_id": self.plan_id, "verified": self.verified, "mismatched": self.mismatched,
+                "not_written": self.not_written, "ok": not self.mismatched}
+
+
+def verify(store: Store, client: ErpClient, plan: Plan) -> VerifyReport:
+    """Re-read every schedule the plan wrote (or found already applied) and compare with its desired lines."""
+    report = VerifyReport(plan.plan_id)
+    outcomes = store.rows("select write_key, outcome from reverse_etl.write_ledger where plan_id = ? and "
+                          f"phase = 'outcome' and outcome in {SUCCESS}", [plan.plan_id])
+    done = {r["write_key"] for r in outcomes}
+    schedules = [s for s in plan.schedules if s["write_key"] in done]
+    report.not_written = len(plan.schedules) - len(schedules)
+    live = read_schedules(client, [s["schedule_external_id"] for s in schedules])
+    for schedule in schedules:
+        current = live.get(schedule["schedule_external_id"])
+        ok = current is not None and current.open_state() == desired_state(_lines(schedule))
+        store.record(plan_id=plan.plan_id, write_key=schedule["write_key"], contract_key=schedule["contract_key"],
+                     schedule_external_id=schedule["schedule_external_id"], phase="verify",
+                     outcome="verified" if ok else "mismatch",
+                     erp_last_modified=current.last_modified if current else None)
+        if ok:
+            report.verified += 1
+        else:
+            report.mismatched.append(schedule["schedule_external_id"])
+    return report

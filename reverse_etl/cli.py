@@ -1,0 +1,163 @@
+"""`c2c reverse-etl plan | approve | apply | verify | show` / `python -m reverse_etl …`: each prints a
+readable summary, or with --json one JSON object as the last line (ARCHITECTURE.md "Interfaces")."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from c2c.output import emit, progress
+
+from .errors import ReverseEtlError
+from .store import plain
+
+
+def _money(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value).normalize():,f}"
+
+
+def plan_table(plan: Any, limit: int = 60) -> str:
+    """The plan as a readable table: one row per line operation, then totals per currency."""
+    if not plan.items:
+        return f"plan {plan.plan_id}: nothing to correct (every ERP schedule already holds its desired lines)"
+    clm = {s["contract_key"]: s["clm_contract_id"] for s in plan.schedules}
+    blocked = {s["write_key"]: s["blocked_reason"] for s in plan.schedules if s["blocked_reason"]}
+    head = ("contract", "line", "op", "before", "after", "change", "ccy", "change order")
+    rows = [(clm.get(i["contract_key"], "?"), i["line_key"], i["op"] + (" (BLOCKED)" if i["write_key"] in blocked else ""),
+             f"{_money(i['before_amount'])} {i['before_date'] or ''}".strip(),
+             f"{_money(i['after_amount'])} {i['after_date'] or ''}".strip(),
+             _money(i["amount_change"]), i["currency_code"], i["clm_amendment_id"] or "") for i in plan.items]
+    shown = rows[:limit]
+    widths = [max(len(str(r[k])) for r in [head, *shown]) for k in range(len(head))]
+    lines = [f"plan {plan.plan_id} (prepared by {plan.prepared_by}, as of {plan.as_of_date}): "
+             f"{len(plan.items)} line operations on {len(plan.schedules)} billing schedules"]
+    for row in [head, *shown]:
+        lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+    if len(rows) > limit:
+        lines.append(f"  … {len(rows) - limit} more (--json lists every item)")
+    totals: dict[str, Decimal] = {}
+    for item in plan.items:
+        totals[item["currency_code"]] = totals.get(item["currency_code"], Decimal(0)) + Decimal(item["amount_change"])
+    lines.append("money impact: " + ", ".join(f"{_money(v)} {k}" for k, v in sorted(totals.items())))
+    for key, reason in blocked.items():
+        lines.append(f"BLOCKED {key}: {reason}")
+    return "\n".join(lines)
+
+
+def _plan_json(plan: Any) -> dict[str, Any]:
+    return {"plan_id": plan.plan_id, "prepared_by": plan.prepared_by, "as_of_date": str(plan.as_of_date),
+            "schedules": len(plan.schedules), "items": [{k: plain(v) for k, v in i.items()} for i in plan.items],
+            "blocked": {s["write_key"]: s["blocked_reason"] for s in plan.schedules if s["blocked_reason"]}}
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.group(name="reverse-etl")
+def reverse_etl() -> None:
+    """Correct NetSuite billing schedules from the sync feed: plan → approve → apply → verify."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@reverse_etl.command()
+@click.option("--json", "as_json", is_flag=True)
+def plan(as_json: bool) -> None:
+    """Diff the pinned sync feed with the ERP's live schedules; store and print the plan."""
+    from . import runs
+
+    try:
+        made = runs.plan()
+    except ReverseEtlError as exc:
+        _fail(exc)
+    emit(as_json, _plan_json(made), plan_table(made) + (
+        f"\nnext: c2c reverse-etl approve {made.plan_id} --approver <your name>" if made.items else ""))
+
+
+@reverse_etl.command()
+@click.argument("plan_id")
+@click.option("--json", "as_json", is_flag=True)
+def show(plan_id: str, as_json: bool) -> None:
+    """Print a stored plan with its approvals and write outcomes."""
+    from . import runs
+
+    try:
+        found, status = runs.show(plan_id)
+    except ReverseEtlError as exc:
+        _fail(exc)
+    human = plan_table(found) + f"\napprovals: {len(status['approvals'])}" + "".join(
+        f"\n  {a['approver']} at {a['approved_at']} ({a['policy']}; scope {a['scope'] or 'all'})"
+        for a in status["approvals"]) + f"\nwrite outcomes (schedules): {status['outcomes'] or 'none yet'}"
+    emit(as_json, {**_plan_json(found), **status}, human)
+
+
+@reverse_etl.command()
+@click.argument("plan_id")
+@click.option("--approver", required=True, help="Who approves (never the pipeline identity that prepared the plan).")
+@click.option("--contracts", default=None, help="Approve only these contracts (comma-separated CLM ids or contract keys).")
+@click.option("--json", "as_json", is_flag=True)
+def approve(plan_id: str, approver: str, contracts: str | None, as_json: bool) -> None:
+    """Record an approval of the plan (all of it, or chosen contracts)."""
+    from . import runs
+
+    scope = [c.strip() for c in contracts.split(",") if c.strip()] if contracts else None
+    try:
+        record = runs.approve_plan(plan_id, approver, scope)
+    except ReverseEtlError as exc:
+        _fail(exc)
+    emit(as_json, {k: plain(v) for k, v in record.items()},
+         f"plan {plan_id} approved by {record['approver']} ({record['items']} items"
+         f"{', contracts ' + ', '.join(scope) if scope else ''})\nnext: c2c reverse-etl apply {plan_id}")
+
+
+@reverse_etl.command()
+@click.argument("plan_id")
+@click.option("--json", "as_json", is_flag=True)
+def apply(plan_id: str, as_json: bool) -> None:
+    """Write the approved part of the plan to NetSuite, exactly once (resumes an interrupted run)."""
+    from . import runs
+
+    try:
+        report = runs.apply_plan(plan_id, say=progress(as_json))
+    except ReverseEtlError as exc:
+        _fail(exc)
+    human = (f"plan {plan_id}: {report.status} in {report.seconds:.1f}s — items written {report.written}, "
+             f"skipped {report.skipped}, conflicts {report.conflicts}, rejected {report.rejected}, "
+             f"pending after errors {report.failed}\n"
+             f"ERP requests {report.erp.get('requests')}, throttled {report.erp.get('throttled')}, "
+             f"retries {report.erp.get('retries')}, peak in flight {report.erp.get('peak_in_flight')}")
+    for alert in report.alerts:
+        human += f"\nALERT {alert}"
+    if report.conflicts or report.rejected:
+        human += "\nconflicts and rejections are in reconciliation.finance_exceptions after the next `c2c transform`"
+    emit(as_json, report.public(), human + f"\nnext: c2c reverse-etl verify {plan_id}")
+    if report.status != "complete":
+        sys.exit(3)
+
+
+@reverse_etl.command()
+@click.argument("plan_id")
+@click.option("--json", "as_json", is_flag=True)
+def verify(plan_id: str, as_json: bool) -> None:
+    """Re-read every schedule the plan wrote and compare it with the plan; check the ledger's hash chain."""
+    from . import runs
+
+    try:
+        report = runs.verify_plan(plan_id)
+        intact, why = runs.ledger_intact()
+    except ReverseEtlError as exc:
+        _fail(exc)
+    payload = {**report.public(), "ledger_intact": intact}
+    human = (f"plan {plan_id}: {report.verified} schedules hold the approved lines, "
+             f"{len(report.mismatched)} differ{(': ' + ', '.join(report.mismatched)) if report.mismatched else ''}; "
+             f"{report.not_written} not written by this plan\nwrite ledger: {why}")
+    emit(as_json, payload, human)
+    if report.mismatched or not intact:
+        sys.exit(1)

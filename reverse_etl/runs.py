@@ -1,0 +1,93 @@
+"""The four steps as functions over the data dir's warehouse and the configured ERP — what `c2c reverse-etl`
+and the Dagster assets call (Dagster code stays wiring)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ingestion.common.settings import data_dir as default_data_dir
+
+from .apply import Applier, ApplyReport, VerifyReport, verify
+from .approval import approve, auto_approve
+from .erp_client import ErpClient
+from .plan import Plan, load, make_plan, save
+from .retry import RetryPolicy
+from .settings import Knobs, netsuite_writer
+from .store import Store
+
+
+def warehouse(data_dir: Path | None = None) -> Path:
+    return (data_dir or default_data_dir()) / "warehouse.duckdb"
+
+
+@contextmanager
+def opened(data_dir: Path | None = None) -> Iterator[Store]:
+    store = Store(warehouse(data_dir))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def erp_client(knobs: Knobs, **kwargs: Any) -> ErpClient:
+    return ErpClient(netsuite_writer(), max_concurrency=knobs.max_concurrency, timeout=knobs.timeout_seconds,
+                     policy=RetryPolicy(max_attempts=knobs.max_attempts), **kwargs)
+
+
+def plan(data_dir: Path | None = None, knobs: Knobs | None = None) -> Plan:
+    knobs = knobs or Knobs.load()
+    with opened(data_dir) as store, erp_client(knobs) as client:
+        result = make_plan(store, client, prepared_by=knobs.preparer)
+        save(store, result)
+        return result
+
+
+def show(plan_id: str, data_dir: Path | None = None) -> tuple[Plan, dict[str, Any]]:
+    with opened(data_dir) as store:
+        found = load(store, plan_id)
+        approvals = store.rows("select approver, approved_at, scope, policy from reverse_etl.approvals "
+                               "where plan_id = ? order by approved_at", [plan_id])
+        outcomes = store.rows("select outcome, count(*) as n from reverse_etl.write_ledger where plan_id = ? "
+                              "and phase = 'outcome' group by outcome order by outcome", [plan_id])
+        return found, {"approvals": approvals, "outcomes": {r["outcome"]: r["n"] for r in outcomes}}
+
+
+def approve_plan(plan_id: str, approver: str, contracts: list[str] | None = None,
+                 data_dir: Path | None = None) -> dict[str, Any]:
+    with opened(data_dir) as store:
+        return approve(store, load(store, plan_id), approver=approver, contracts=contracts)
+
+
+def auto_approve_plan(plan_id: str, data_dir: Path | None = None, threshold: Decimal | None = None) -> tuple[bool, str]:
+    knobs = Knobs.load()
+    with opened(data_dir) as store:
+        return auto_approve(store, load(store, plan_id),
+                            threshold if threshold is not None else knobs.auto_apply_max_impact)
+
+
+def apply_plan(plan_id: str, data_dir: Path | None = None, knobs: Knobs | None = None,
+               say: Callable[[str], None] = print) -> ApplyReport:
+    knobs = knobs or Knobs.load()
+    with opened(data_dir) as store:
+        found = load(store, plan_id)
+        from .approval import approved_scope
+
+        approved_scope(store, found)  # refuse before even building the ERP client
+        with erp_client(knobs) as client:
+            return Applier(store, client, found, max_concurrency=knobs.max_concurrency,
+                           alert_after_rejections=knobs.alert_after_rejections, say=say).run()
+
+
+def verify_plan(plan_id: str, data_dir: Path | None = None, knobs: Knobs | None = None) -> VerifyReport:
+    knobs = knobs or Knobs.load()
+    with opened(data_dir) as store, erp_client(knobs) as client:
+        return verify(store, client, load(store, plan_id))
+
+
+def ledger_intact(data_dir: Path | None = None) -> tuple[bool, str]:
+    with opened(data_dir) as store:
+        return store.ledger_intact()

@@ -1,0 +1,243 @@
+"""The `reverse_etl` schema of the warehouse: plans, their schedules and items, approvals, the write ledger
+and dead letters. Every table is append-only: rows are inserted, never updated or deleted (NIST AU-9). The
+write ledger is also hash-chained (each entry's hash covers the previous one), so an edit is detectable:
+`Store.ledger_intact()`.
+
+One connection, used under a lock (the apply's worker threads record intents and outcomes through it);
+each insert commits on its own, so an intent is durable before its request is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+DDL = """
+create schema if not exists reverse_etl;
+create table if not exists reverse_etl.plans (
+    plan_id varchar primary key,
+    created_at timestamp not null,
+    prepared_by varchar not null,
+    as_of_date date,
+    feed varchar not null,
+    schedule_count integer not null,
+    item_count integer not null,
+    items_digest varchar not null
+);
+create table if not exists reverse_etl.plan_schedules (
+    plan_id varchar not null,
+    write_key varchar not null,
+    contract_key varchar not null,
+    clm_contract_id varchar not null,
+    schedule_external_id varchar not null,
+    erp_billing_schedule_id varchar,
+    erp_last_modified varchar,
+    currency_code varchar not null,
+    desired_version varchar not null,
+    contract_version_number integer,
+    desired_lines json not null,
+    impact_amount decimal(38, 9) not null,
+    impact_amount_reporting decimal(38, 9),
+    blocked_reason varchar,
+    primary key (plan_id, write_key)
+);
+create table if not exists reverse_etl.plan_items (
+    plan_id varchar not null,
+    item_key varchar not null,
+    write_key varchar not null,
+    contract_key varchar not null,
+    schedule_external_id varchar not null,
+    line_key varchar not null,
+    op varchar not null,
+    erp_line integer,
+    before_amount decimal(38, 9),
+    before_date date,
+    after_amount decimal(38, 9),
+    after_date date,
+    amount_change decimal(38, 9) not null,
+    currency_code varchar not null,
+    causing_amendment_key varchar,
+    clm_amendment_id varchar,
+    primary key (plan_id, item_key)
+);
+create table if not exists reverse_etl.approvals (
+    approval_id varchar primary key,
+    plan_id varchar not null,
+    approver varchar not null,
+    approved_at timestamp not null,
+    scope json,
+    items_digest varchar not null,
+    policy varchar not null
+);
+create sequence if not exists reverse_etl.write_ledger_seq;
+create table if not exists reverse_etl.write_ledger (
+    entry_id bigint primary key,
+    recorded_at timestamp not null,
+    plan_id varchar not null,
+    write_key varchar not null,
+    contract_key varchar not null,
+    schedule_external_id varchar not null,
+    phase varchar not null,
+    attempt integer,
+    outcome varchar,
+    http_status integer,
+    erp_record_id varchar,
+    erp_last_modified varchar,
+    detail varchar,
+    prev_hash varchar not null,
+    entry_hash varchar not null
+);
+create table if not exists reverse_etl.dead_letters (
+    recorded_at timestamp not null,
+    plan_id varchar not null,
+    write_key varchar not null,
+    contract_key varchar not null,
+    schedule_external_id varchar not null,
+    http_status integer,
+    error_body varchar,
+    rejection_number integer not null
+);
+"""
+GENESIS = "0" * 64
+SUCCESS = ("written", "landed", "already_applied")
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def digest(rows: list[Any]) -> str:
+    return hashlib.sha256(_canonical(rows).encode()).hexdigest()
+
+
+@dataclass
+class Store:
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = duckdb.connect(str(self.path))
+        self.lock = threading.RLock()
+        with self.lock:
+            self.conn.execute(DDL)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- generic ---------------------------------------------------------------------------------------
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            cur = self.conn.execute(sql, params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = f"insert into reverse_etl.{table} ({', '.join(cols)}) values ({', '.join('?' * len(cols))})"
+        with self.lock:
+            self.conn.execute("begin")
+            try:
+                self.conn.executemany(sql, [[_param(r[c]) for c in cols] for r in rows])
+                self.conn.execute("commit")
+            except BaseException:
+                self.conn.execute("rollback")
+                raise
+
+    # ---- the write ledger ------------------------------------------------------------------------------
+    def record(self, *, plan_id: str, write_key: str, contract_key: str, schedule_external_id: str, phase: str,
+               attempt: int | None = None, outcome: str | None = None, http_status: int | None = None,
+               erp_record_id: str | None = None, erp_last_modified: str | None = None,
+               detail: str | None = None) -> None:
+        """Append one ledger entry (intent before a request, outcome after it), chained to the previous one."""
+        entry = {"recorded_at": now(), "plan_id": plan_id, "write_key": write_key, "contract_key": contract_key,
+                 "schedule_external_id": schedule_external_id, "phase": phase, "attempt": attempt,
+                 "outcome": outcome, "http_status": http_status, "erp_record_id": erp_record_id,
+                 "erp_last_modified": erp_last_modified, "detail": detail}
+        with self.lock:
+            last = self.conn.execute("select entry_hash from reverse_etl.write_ledger "
+                                     "order by entry_id desc limit 1").fetchall()
+            prev = last[0][0] if last else GENESIS
+            entry_id = self.conn.execute("select nextval('reverse_etl.write_ledger_seq')").fetchone()[0]
+            entry = {"entry_id": entry_id, **entry, "prev_hash": prev}
+            entry["entry_hash"] = hashlib.sha256((prev + _canonical(_chain_view(entry))).encode()).hexdigest()
+            cols = list(entry)
+            self.conn.execute(f"insert into reverse_etl.write_ledger ({', '.join(cols)}) "
+                              f"values ({', '.join('?' * len(cols))})", [entry[c] for c in cols])
+
+    def ledger(self, plan_id: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("where plan_id = ?", [plan_id]) if plan_id else ("", [])
+        return self.rows(f"select * from reverse_etl.write_ledger {where} order by entry_id", params)
+
+    def ledger_intact(self) -> tuple[bool, str]:
+        prev = GENESIS
+        for entry in self.rows("select * from reverse_etl.write_ledger order by entry_id"):
+            if entry["prev_hash"] != prev:
+                return False, f"entry {entry['entry_id']}: its previous-hash link is broken (a row was removed)"
+            expected = hashlib.sha256((prev + _canonical(_chain_view(entry))).encode()).hexdigest()
+            if entry["entry_hash"] != expected:
+                return False, f"entry {entry['entry_id']}: its content changed after it was written"
+            prev = entry["entry_hash"]
+        return True, "intact"
+
+    def last_outcomes(self, write_keys: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The latest ledger entry of each write key (any plan): its outcome, or an intent without one."""
+        rows = self.rows("select * from reverse_etl.write_ledger qualify row_number() over "
+                         "(partition by write_key order by entry_id desc) = 1")
+        wanted = set(write_keys) if write_keys is not None else None
+        return {r["write_key"]: r for r in rows if wanted is None or r["write_key"] in wanted}
+
+    def succeeded(self) -> dict[str, dict[str, Any]]:
+        """Write keys with a successful outcome (any plan)."""
+        rows = self.rows("select * from reverse_etl.write_ledger where phase = 'outcome' and outcome in "
+                         f"{SUCCESS} qualify row_number() over (partition by write_key order by entry_id) = 1")
+        return {r["write_key"]: r for r in rows}
+
+    def rejections(self, write_key: str) -> int:
+        return int(self.rows("select count(*) as n from reverse_etl.dead_letters where write_key = ?",
+                             [write_key])[0]["n"])
+
+
+def _chain_view(entry: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in entry.items() if k not in ("entry_hash", "prev_hash")}
+    if isinstance(view.get("recorded_at"), datetime):
+        view["recorded_at"] = view["recorded_at"].isoformat(timespec="microseconds")
+    return view
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str)
+    return value
+
+
+def plain(value: Any) -> Any:
+    """Decimal → str for JSON output."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
