@@ -2,8 +2,8 @@
 
 Per schedule (one NetSuite record write: the upsert `PUT …/billingSchedule/eid:<external id>` with its whole
 recurrence sublist), in this order:
-1. a write key (`<schedule external id>@<desired version>`) that already succeeded — in this plan or any
-   other — is skipped: a repeated trigger or a resumed run never writes twice; a write for an older contract
+1. a write key (`<schedule external id>@<desired version>@<lastModifiedDate seen at plan time>`) that already
+   succeeded — in this plan or any other — is skipped: a repeated trigger or a resumed run never writes twice; a write for an older contract
    version than one already applied is skipped as superseded (RELIABILITY.md F7);
 2. a blocked schedule (plan.py) becomes a dead letter without any ERP call (F12, F13);
 3. the live schedule is re-read (in chunks, one SuiteQL query each) just before writing: if it already holds

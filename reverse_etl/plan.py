@@ -88,7 +88,10 @@ def make_plan(store: Store, client: ErpClient, *, prepared_by: str) -> Plan:
                             contract=header["clm_contract_id"], lines=total, header=header["desired_open_amount"])
         schedule = live.get(header["erp_billing_schedule_external_id"])
         blocked = _blocked(header, desired, schedule, currencies, currency_by_id)
-        write_key = f"{header['erp_billing_schedule_external_id']}@{header['desired_version']}"
+        # one schedule write: the desired set (version) from the ERP state the plan saw (its lastModifiedDate),
+        # so duplicate plans of one event share it, while a later plan against a changed ERP gets a new one
+        seen = "".join(ch for ch in schedule.last_modified if ch.isdigit()) if schedule else "new"
+        write_key = f"{header['erp_billing_schedule_external_id']}@{header['desired_version']}@{seen}"
         items = _items(plan.plan_id, write_key, header, desired, schedule)
         if not items:
             continue  # the ERP already holds the desired set (e.g. corrected since the last ingest)

@@ -78,7 +78,6 @@ create table if not exists reverse_etl.approvals (
     items_digest varchar not null,
     policy varchar not null
 );
-create sequence if not exists reverse_etl.write_ledger_seq;
 create table if not exists reverse_etl.write_ledger (
     entry_id bigint primary key,
     recorded_at timestamp not null,
@@ -175,10 +174,11 @@ class Store:
                  "outcome": outcome, "http_status": http_status, "erp_record_id": erp_record_id,
                  "erp_last_modified": erp_last_modified, "detail": detail}
         with self.lock:
-            last = self.conn.execute("select entry_hash from reverse_etl.write_ledger "
+            # max + 1, not a sequence: DuckDB does not make a sequence's position durable across a crash
+            # (kill -9 mid-apply), while the rows are; one process writes the file at a time
+            last = self.conn.execute("select entry_id, entry_hash from reverse_etl.write_ledger "
                                      "order by entry_id desc limit 1").fetchall()
-            prev = last[0][0] if last else GENESIS
-            entry_id = self.conn.execute("select nextval('reverse_etl.write_ledger_seq')").fetchone()[0]
+            entry_id, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
             entry = {"entry_id": entry_id, **entry, "prev_hash": prev}
             entry["entry_hash"] = hashlib.sha256((prev + _canonical(_chain_view(entry))).encode()).hexdigest()
             cols = list(entry)

@@ -1,0 +1,121 @@
+"""Plan → approve → apply → verify against the sandbox NetSuite over loopback: every planted
+billing_schedule_drift corrected, each schedule written once, and the next build shows none left."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from reverse_etl import runs
+from reverse_etl.errors import ApprovalError
+
+from .conftest import APPROVER, Env
+
+pytestmark = pytest.mark.integration
+
+
+def test_plan_lists_line_operations_from_the_live_erp(retl: Env) -> None:
+    plan = retl.plan()
+    drifting = {k for (k,) in retl.sql("select erp_billing_schedule_external_id from "
+                                       "sync.sync_erp__billing_schedule_correction_headers_v1")}
+    assert {s["schedule_external_id"] for s in plan.schedules} == drifting and len(drifting) == 7
+    assert {i["op"] for i in plan.items} == {"create", "update", "cancel"}
+    for item in plan.items:
+        before, after = item["before_amount"] or Decimal(0), item["after_amount"] or Decimal(0)
+        assert item["amount_change"] == after - before
+    # the plan is stored, append-only, and its totals per schedule are the drift impacts the rules found
+    stored = dict(retl.sql("select schedule_external_id || '@' || desired_version, impact_amount "
+                           "from reverse_etl.plan_schedules where plan_id = ?", [plan.plan_id]))
+    headers = dict(retl.sql("select erp_billing_schedule_external_id || '@' || desired_version, impact_amount "
+                            "from sync.sync_erp__billing_schedule_correction_headers_v1"))
+    assert stored == headers
+    assert retl.admin.writes()["total"] == 0, "planning wrote to the ERP"
+
+
+def test_plan_approve_apply_verify_corrects_every_drift_exactly_once(retl: Env) -> None:
+    plan = retl.approved_plan()
+    report = retl.apply(plan.plan_id)
+    assert (report.status, report.written, report.conflicts, report.rejected) == ("complete", len(plan.items), 0, 0)
+    writes = retl.committed_writes()
+    assert sorted(writes.values()) == [1] * len(plan.schedules), writes
+    assert report.erp["peak_in_flight"] <= 5
+    assert retl.verify(plan.plan_id).public() == {"plan_id": plan.plan_id, "verified": 7, "mismatched": [],
+                                                    "not_written": 0, "ok": True}
+
+    again = retl.apply(plan.plan_id)  # a repeated trigger: nothing is sent twice
+    assert (again.written, again.skipped, again.erp["requests"]) == (0, len(plan.items), 0)
+    assert retl.committed_writes() == writes
+
+    retl.rebuild()
+    assert retl.sql("select count(*) from reconciliation.recon_billing_schedule_drift") == [(0,)]
+    assert retl.open_exceptions("billing_schedule_drift") == []
+    assert retl.sql("select count(*) from reconciliation.finance_exceptions where exception_type = "
+                    "'billing_schedule_drift' and status = 'resolved'") == [(7,)]
+    assert retl.plan().items == []
+    assert runs.ledger_intact(retl.data_dir) == (True, "intact")
+
+
+def test_apply_refuses_without_a_valid_approval_and_calls_nothing(retl: Env) -> None:
+    plan = retl.plan()
+    retl.admin.stats(reset=True)
+    with pytest.raises(ApprovalError, match="not approved"):
+        runs.apply_plan(plan.plan_id, retl.data_dir)
+    with pytest.raises(ApprovalError, match="cannot approve"):
+        runs.approve_plan(plan.plan_id, plan.prepared_by, data_dir=retl.data_dir)
+    # an approval recorded by the preparer some other way is ignored
+    retl.sql("insert into reverse_etl.approvals values ('apr-x', ?, ?, now(), null, 'x', 'manual')",
+             [plan.plan_id, plan.prepared_by])
+    with pytest.raises(ApprovalError, match="own preparer"):
+        runs.apply_plan(plan.plan_id, retl.data_dir)
+    # approved, then the items changed (a row slipped into the plan): stale approval
+    runs.approve_plan(plan.plan_id, APPROVER, data_dir=retl.data_dir)
+    retl.sql("insert into reverse_etl.plan_items select plan_id, item_key || '-x', write_key, contract_key, "
+             "schedule_external_id, line_key || '-x', op, erp_line, before_amount, before_date, after_amount + 1, "
+             "after_date, amount_change + 1, currency_code, causing_amendment_key, clm_amendment_id "
+             "from reverse_etl.plan_items where plan_id = ? limit 1", [plan.plan_id])
+    with pytest.raises(ApprovalError, match="changed after the approval"):
+        runs.apply_plan(plan.plan_id, retl.data_dir)
+    assert retl.admin.stats()["requests"] == 0, "a refused apply called the ERP"
+
+
+def test_approval_of_chosen_contracts_applies_only_those(retl: Env) -> None:
+    plan = retl.plan()
+    chosen = sorted({s["clm_contract_id"] for s in plan.schedules})[:2]
+    runs.approve_plan(plan.plan_id, APPROVER, chosen, data_dir=retl.data_dir)
+    report = retl.apply(plan.plan_id)
+    written = {s["schedule_external_id"] for s in plan.schedules if s["clm_contract_id"] in chosen}
+    assert report.schedules == {"written": 2}
+    assert len(retl.committed_writes()) == 2
+    assert {r[0] for r in retl.sql("select distinct schedule_external_id from reverse_etl.write_ledger "
+                                   "where phase = 'outcome'")} == written
+
+
+def test_auto_apply_policy_is_off_by_default_and_honours_its_threshold(retl: Env) -> None:
+    plan = retl.plan()
+    assert runs.auto_approve_plan(plan.plan_id, retl.data_dir) == (
+        False, "auto-apply is off (reverse_etl.auto_apply_max_impact is not set)")
+    assert runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal("1"))[0] is False
+    approved, why = runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal("1000000"))
+    assert approved, why
+    assert retl.apply(plan.plan_id).status == "complete"
+    assert retl.sql("select approver, policy from reverse_etl.approvals where plan_id = ?", [plan.plan_id]) == [
+        ("policy:auto-apply", "auto_apply_max_impact=1000000")]
+
+
+def test_the_write_credentials_are_the_reverse_etl_integrations_not_ingestions(retl: Env) -> None:
+    import json
+
+    from ingestion.common.settings import resolve
+    from reverse_etl.settings import netsuite_writer
+
+    reader, writer = resolve("netsuite"), netsuite_writer()
+    assert reader.token_form() != writer.token_form()
+    endpoints = json.loads((retl.data_dir / "sandbox" / "endpoints.json").read_text())["netsuite"]
+    assert writer.token_form() == endpoints["write_token_request"]["form"]
+    plan = retl.approved_plan()
+    retl.apply(plan.plan_id)
+    secret = endpoints["write_token_request"]["form"]["client_assertion"]
+    dumped = " ".join(str(r) for t in ("plans", "plan_schedules", "plan_items", "approvals", "write_ledger",
+                                       "dead_letters") for r in retl.sql(f"select * from reverse_etl.{t}"))
+    assert secret not in dumped and secret[:40] not in dumped
