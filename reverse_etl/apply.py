@@ -2,13 +2,13 @@
 
 Per schedule (one NetSuite record write: the upsert `PUT …/billingSchedule/eid:<external id>` with its whole
 recurrence sublist), in this order:
-1. a write key (`<schedule external id>@<desired version>@<lastModifiedDate seen at plan time>`) that already
-   succeeded — in this plan or any other — is skipped: a repeated trigger or a resumed run never writes twice; a write for an older contract
-   version than one already applied is skipped as superseded (RELIABILITY.md F7);
+1. a write for an older contract version than one already applied to the schedule is skipped as superseded
+   (RELIABILITY.md F7); what was already written is found by step 3, not trusted from the ledger alone;
 2. a blocked schedule (plan.py) becomes a dead letter without any ERP call (F12, F13);
 3. the live schedule is re-read (in chunks, one SuiteQL query each) just before writing: if it already holds
-   the desired lines the write is marked done (its earlier answer was lost: F4, F5); if its lastModifiedDate
-   moved since the plan it is not overwritten — a `write_conflict` (F11);
+   the desired lines the write is done — a resumed run, a repeated trigger, a duplicate plan or an earlier
+   answer that was lost (F4, F5, F7) — and nothing is sent; if its lastModifiedDate moved since the plan it
+   is not overwritten — a `write_conflict` (F11);
 4. the ledger records the intent before every attempt and the outcome after it; throttling and 5xx are
    retried with backoff; an unknown outcome is re-checked before any resend (F1–F4); a validation error is a
    dead letter with the ERP's body (`write_rejected`), and the other schedules go on (F22).
@@ -158,13 +158,11 @@ class Applier:
         applied = self._applied_versions()
         pending = []
         for schedule in schedules:
-            newer = applied.get(schedule["schedule_external_id"], {})
-            if schedule["write_key"] in newer.get("keys", set()):
-                self._outcome(schedule, "skipped")
-            elif (schedule["contract_version_number"] or 0) < newer.get("max_version", -1):
+            newest = applied.get(schedule["schedule_external_id"], -1)
+            if (schedule["contract_version_number"] or 0) < newest:
                 log.warning("%s: contract version %s is older than the applied version %s; skipped",
-                            schedule["write_key"], schedule["contract_version_number"], newer["max_version"])
-                self._outcome(schedule, "superseded", detail=f"contract version {newer['max_version']} already applied")
+                            schedule["write_key"], schedule["contract_version_number"], newest)
+                self._outcome(schedule, "superseded", detail=f"contract version {newest} already applied")
             elif schedule["blocked_reason"]:
                 self._outcome(schedule, "rejected", detail=schedule["blocked_reason"])
                 self._dead_letter(schedule, None, json.dumps({"blocked_before_push": schedule["blocked_reason"]}))
@@ -188,17 +186,14 @@ class Applier:
         self.report.erp = self.client.stats.public()
         return self.report
 
-    def _applied_versions(self) -> dict[str, dict[str, Any]]:
+    def _applied_versions(self) -> dict[str, int]:
+        """The highest contract version written to each schedule (any plan)."""
         rows = self.store.rows(
-            "select l.write_key, l.schedule_external_id, s.contract_version_number from reverse_etl.write_ledger l "
-            "join reverse_etl.plan_schedules s on s.plan_id = l.plan_id and s.write_key = l.write_key "
-            f"where l.phase = 'outcome' and l.outcome in {SUCCESS}")
-        out: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            entry = out.setdefault(row["schedule_external_id"], {"keys": set(), "max_version": -1})
-            entry["keys"].add(row["write_key"])
-            entry["max_version"] = max(entry["max_version"], row["contract_version_number"] or 0)
-        return out
+            "select l.schedule_external_id, max(coalesce(s.contract_version_number, 0)) as version "
+            "from reverse_etl.write_ledger l join reverse_etl.plan_schedules s "
+            "on s.plan_id = l.plan_id and s.write_key = l.write_key "
+            f"where l.phase = 'outcome' and l.outcome in {SUCCESS} group by 1")
+        return {r["schedule_external_id"]: r["version"] for r in rows}
 
     def _create_context(self, chunk: list[dict[str, Any]], live: dict[str, LiveSchedule]) -> dict[str, Any]:
         creates = [s for s in chunk if s["schedule_external_id"] not in live]

@@ -207,12 +207,6 @@ class Store:
         wanted = set(write_keys) if write_keys is not None else None
         return {r["write_key"]: r for r in rows if wanted is None or r["write_key"] in wanted}
 
-    def succeeded(self) -> dict[str, dict[str, Any]]:
-        """Write keys with a successful outcome (any plan)."""
-        rows = self.rows("select * from reverse_etl.write_ledger where phase = 'outcome' and outcome in "
-                         f"{SUCCESS} qualify row_number() over (partition by write_key order by entry_id) = 1")
-        return {r["write_key"]: r for r in rows}
-
     def rejections(self, write_key: str) -> int:
         return int(self.rows("select count(*) as n from reverse_etl.dead_letters where write_key = ?",
                              [write_key])[0]["n"])

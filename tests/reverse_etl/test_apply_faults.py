@@ -137,7 +137,8 @@ def test_f7_repeated_and_out_of_order_triggers_change_each_schedule_once(retl: E
     plans = [retl.approved_plan() for _ in range(3)]  # the same amendment event, three times
     reports = [retl.apply(p.plan_id) for p in (plans[2], plans[0], plans[1])]
     assert reports[0].written == len(plans[2].items)
-    assert [r.written for r in reports[1:]] == [0, 0] and [r.erp["requests"] for r in reports[1:]] == [0, 0]
+    assert [r.written for r in reports[1:]] == [0, 0] and [r.erp["writes_sent"] for r in reports[1:]] == [0, 0]
+    assert [r.schedules for r in reports[1:]] == [{"already_applied": 7}] * 2
     assert sorted(retl.committed_writes().values()) == [1] * 7
 
 
@@ -232,7 +233,7 @@ def test_f22_a_poison_schedule_is_dead_lettered_the_others_post_and_it_alerts_af
     body = retl.sql("select error_body, rejection_number from reverse_etl.dead_letters")
     assert len(body) == 1 and body[0][1] == 1 and "o:errorDetails" in body[0][0]
     second = retl.apply(plan.plan_id, alert_after_rejections=2)  # the next run retries it (only it)
-    assert second.schedules == {"rejected": 1, "skipped": 6}
+    assert second.schedules == {"rejected": 1, "already_applied": 6}
     assert len(second.alerts) == 1 and poison in second.alerts[0]
     assert len(retl.committed_writes()) == 6 and all(n == 1 for n in retl.committed_writes().values())
     retl.rebuild()

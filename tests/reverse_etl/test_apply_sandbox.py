@@ -44,7 +44,7 @@ def test_plan_approve_apply_verify_corrects_every_drift_exactly_once(retl: Env) 
                                                     "not_written": 0, "ok": True}
 
     again = retl.apply(plan.plan_id)  # a repeated trigger: nothing is sent twice
-    assert (again.written, again.skipped, again.erp["requests"]) == (0, len(plan.items), 0)
+    assert (again.written, again.skipped, again.erp["writes_sent"]) == (0, len(plan.items), 0)
     assert retl.committed_writes() == writes
 
     retl.rebuild()
