@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental clean docs
+.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery clean docs
 
 install: $(STAMP)
 
@@ -47,10 +47,16 @@ docs: export C2C_DATA_DIR ?= $(CURDIR)/data
 docs: $(STAMP)  ## dbt docs catalog and lineage of the warehouse (run the demo or `c2c transform` first)
 	$(BIN)/dbt docs generate --project-dir transform --profiles-dir transform --target-path $(C2C_DATA_DIR)/dbt/target
 
-bench: bench-generate bench-serve bench-ingest bench-incremental
+bench: bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery
 
 bench-incremental: $(STAMP)  ## chain after 1 % of records change vs a full refresh, at medium (must <= 0.15)
 	$(BIN)/python -m benchmarks.incremental --size medium
+
+bench-writeback: $(STAMP)  ## reverse-ETL writes/s vs the sandbox ERP's allowed rate, at small (must >= 0.8, 0 duplicates)
+	$(BIN)/python -m benchmarks.writeback --size small
+
+bench-recovery: $(STAMP)  ## an apply killed with SIGKILL and resumed vs uninterrupted, at small (must <= 1.3, 0 duplicates)
+	$(BIN)/python -m benchmarks.recovery --size small
 
 bench-ingest: $(STAMP)  ## dlt ingestion vs a plain httpx fetch + DuckDB bulk load (must <= 3x)
 	$(BIN)/python -m benchmarks.ingest --size small
