@@ -69,8 +69,10 @@ def transform(as_of: str | None, target: str | None, select: str | None, full: b
 def demo(size: str, seed: int, as_json: bool) -> None:
     """Run the furthest the chain reaches today on the embedded sandbox and print a summary.
 
-    Today: generate the firm, start the four simulators, ingest all four vendors into the warehouse with
-    the dlt sources (a second, incremental run loads nothing new), and summarise what landed.
+    Today, from a clean demo state: generate the firm, start the four simulators, ingest all four vendors
+    (a second, incremental run loads nothing new), build the dbt project and compare the exceptions found
+    with the planted breaks, then plan, approve, apply and verify the billing-schedule corrections in the
+    sandbox ERP and rebuild: no billing_schedule_drift left.
     """
     from .demo import run_demo
 

@@ -63,11 +63,28 @@ def run_dbt(command: list[str], *, data_dir: Path, as_of: str | None = None, tar
     try:
         return dbtRunner().invoke(args)
     finally:
+        _release_duckdb()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in the process after a command (a module-level singleton),
+    which holds the warehouse file's lock: another process (`c2c reverse-etl apply`, a BI tool) could not open
+    it. Close it after every in-process invocation; the next one reopens it in milliseconds."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:  # another adapter (postgres) only
+        return
+    with manager._LOCK:
+        if manager._ENV is not None:
+            try:
+                manager._ENV.close()
+            finally:
+                manager._ENV = None
 
 
 def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None, select: str | None = None,

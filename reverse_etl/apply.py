@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -123,8 +123,8 @@ class Applier:
                           phase=phase, **fields)
 
     def _outcome(self, schedule: dict[str, Any], outcome: str, **fields: Any) -> None:
-        if outcome != "skipped":
-            self._ledger(schedule, "outcome", outcome=outcome, **fields)
+        if outcome != "skipped":  # not awaited: a lost outcome is re-derived from the ERP by the next run
+            self._ledger(schedule, "outcome", outcome=outcome, wait=False, **fields)
         n = self.items_by_write.get(schedule["write_key"], 0)
         with self._lock:
             counter = OUTCOME_COUNTERS[outcome]
@@ -168,23 +168,49 @@ class Applier:
                 self._dead_letter(schedule, None, json.dumps({"blocked_before_push": schedule["blocked_reason"]}))
             else:
                 pending.append(schedule)
-        total = len(pending)
-        done = 0
-        chunk_size = max(25, 5 * self.max_concurrency)
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="erp-write") as pool:
-            for chunk in iter_chunks(pending, chunk_size):
-                if self._stop.is_set():
-                    break
-                live = read_schedules(self.client, [s["schedule_external_id"] for s in chunk])
-                context = self._create_context(chunk, live)
-                list(pool.map(self._write_one, chunk, [live.get(s["schedule_external_id"]) for s in chunk],
-                              [context] * len(chunk)))
-                done += len(chunk)
-                self.say(f"  {done}/{total} schedules processed "
-                         f"({self.report.schedules.get('written', 0) + self.report.schedules.get('landed', 0)} written)")
+        self._write_all(pending)
+        self.store.flush()
         self.report.seconds = time.perf_counter() - t0
         self.report.erp = self.client.stats.public()
         return self.report
+
+    def _write_all(self, pending: list[dict[str, Any]]) -> None:
+        """Write every pending schedule with `max_concurrency` writers kept busy: the live state of each chunk
+        is read (one SuiteQL query) while the chunk before it is being written, so reads never stall the
+        writers and a schedule's re-read is at most about two chunks old when it is written."""
+        chunks = list(iter_chunks(pending, max(10, 10 * self.max_concurrency)))
+        reads: dict[int, Future[Any]] = {}
+        reads_lock = threading.Lock()
+        progress = {"done": 0}
+
+        def chunk_state(k: int) -> Future[Any] | None:
+            with reads_lock:
+                if k < len(chunks) and k not in reads:
+                    reads[k] = reader.submit(self._read_chunk, chunks[k])
+                return reads.get(k)
+
+        def task(k: int, schedule: dict[str, Any]) -> None:
+            if self._stop.is_set():
+                return
+            chunk_state(k + 1)  # read ahead
+            live, context = chunk_state(k).result()  # type: ignore[union-attr]
+            self._write_one(schedule, live.get(schedule["schedule_external_id"]), context)
+            with reads_lock:
+                progress["done"] += 1
+                done = progress["done"]
+            if done % len(chunks[0]) == 0 or done == len(pending):
+                written = self.report.schedules.get("written", 0) + self.report.schedules.get("landed", 0)
+                self.say(f"  {done}/{len(pending)} schedules processed ({written} written)")
+
+        with ThreadPoolExecutor(1, thread_name_prefix="erp-read") as reader, \
+                ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="erp-write") as pool:
+            futures = [pool.submit(task, k, s) for k, chunk in enumerate(chunks) for s in chunk]
+            for future in futures:
+                future.result()  # re-raises what stopped a writer (ErpAuthError)
+
+    def _read_chunk(self, chunk: list[dict[str, Any]]) -> tuple[dict[str, LiveSchedule], dict[str, Any]]:
+        live = read_schedules(self.client, [s["schedule_external_id"] for s in chunk])
+        return live, self._create_context(chunk, live)
 
     def _applied_versions(self) -> dict[str, int]:
         """The highest contract version written to each schedule (any plan)."""

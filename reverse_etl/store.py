@@ -3,8 +3,9 @@ and dead letters. Every table is append-only: rows are inserted, never updated o
 write ledger is also hash-chained (each entry's hash covers the previous one), so an edit is detectable:
 `Store.ledger_intact()`.
 
-One connection, used under a lock (the apply's worker threads record intents and outcomes through it);
-each insert commits on its own, so an intent is durable before its request is sent.
+One connection, used under a lock. The apply's worker threads append to the write ledger through one ledger
+thread that group-commits whatever is queued: an intent is committed (durable) before its request is sent,
+and five writers finishing together cost one commit, not five.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ create table if not exists reverse_etl.dead_letters (
 );
 """
 GENESIS = "0" * 64
+
 SUCCESS = ("written", "landed", "already_applied")
 
 
@@ -130,10 +132,23 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = duckdb.connect(str(self.path))
         self.lock = threading.RLock()
+        self._tail: tuple[int, str] | None = None  # (entry_id, entry_hash) of the ledger's last entry
+        self._queue: list[tuple[dict[str, Any], threading.Event]] = []
+        self._queue_lock = threading.Lock()
+        self._queue_ready = threading.Condition(self._queue_lock)
+        self._writer: threading.Thread | None = None
+        self._stopping = False
+        self._failure: BaseException | None = None
         with self.lock:
             self.conn.execute(DDL)
 
     def close(self) -> None:
+        if self._writer is not None:
+            self.flush()
+            with self._queue_lock:
+                self._stopping = True
+                self._queue_ready.notify()
+            self._writer.join()
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -144,6 +159,8 @@ class Store:
 
     # ---- generic ---------------------------------------------------------------------------------------
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        if self._writer is not None:
+            self.flush()  # read your own ledger writes
         with self.lock:
             cur = self.conn.execute(sql, params or [])
             names = [d[0] for d in cur.description]
@@ -167,23 +184,90 @@ class Store:
     def record(self, *, plan_id: str, write_key: str, contract_key: str, schedule_external_id: str, phase: str,
                attempt: int | None = None, outcome: str | None = None, http_status: int | None = None,
                erp_record_id: str | None = None, erp_last_modified: str | None = None,
-               detail: str | None = None) -> None:
-        """Append one ledger entry (intent before a request, outcome after it), chained to the previous one."""
+               detail: str | None = None, wait: bool = True) -> None:
+        """Append one ledger entry (intent before a request, outcome after it), chained to the previous one.
+
+        Entries are group-committed by one ledger thread: whatever is queued when it wakes is written in one
+        transaction. `wait=True` (an intent) returns only once the entry is committed; `wait=False` (an
+        outcome) returns at once — a crash before it lands leaves an intent without outcome, which the next
+        run re-reads from the ERP anyway. `flush()` waits for everything queued."""
         entry = {"recorded_at": now(), "plan_id": plan_id, "write_key": write_key, "contract_key": contract_key,
                  "schedule_external_id": schedule_external_id, "phase": phase, "attempt": attempt,
                  "outcome": outcome, "http_status": http_status, "erp_record_id": erp_record_id,
                  "erp_last_modified": erp_last_modified, "detail": detail}
-        with self.lock:
-            # max + 1, not a sequence: DuckDB does not make a sequence's position durable across a crash
-            # (kill -9 mid-apply), while the rows are; one process writes the file at a time
-            last = self.conn.execute("select entry_id, entry_hash from reverse_etl.write_ledger "
-                                     "order by entry_id desc limit 1").fetchall()
-            entry_id, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
-            entry = {"entry_id": entry_id, **entry, "prev_hash": prev}
-            entry["entry_hash"] = hashlib.sha256((prev + _canonical(_chain_view(entry))).encode()).hexdigest()
-            cols = list(entry)
-            self.conn.execute(f"insert into reverse_etl.write_ledger ({', '.join(cols)}) "
-                              f"values ({', '.join('?' * len(cols))})", [entry[c] for c in cols])
+        done = threading.Event()
+        with self._queue_lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_ledger, name="ledger", daemon=True)
+                self._writer.start()
+            self._queue.append((entry, done))
+            self._queue_ready.notify()
+        if wait:
+            done.wait()
+            self._raise_failure()
+
+    def flush(self) -> None:
+        with self._queue_lock:
+            pending = [done for _, done in self._queue]
+        for done in pending:
+            done.wait()
+        with self.lock:  # the batch being written when the queue was read
+            pass
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise RuntimeError(f"the write ledger could not be written: {self._failure}") from self._failure
+
+    def _write_ledger(self) -> None:
+        while True:
+            with self._queue_lock:
+                while not self._queue and not self._stopping:
+                    self._queue_ready.wait()
+                if not self._queue and self._stopping:
+                    return
+                batch, self._queue = self._queue, []
+            try:
+                with self.lock:
+                    self._append(batch)
+            except BaseException as exc:  # noqa: BLE001 - kept and raised to the callers that wait
+                self._failure = exc
+            finally:
+                for _, done in batch:
+                    done.set()
+
+    def _append(self, batch: list[tuple[dict[str, Any], threading.Event]]) -> None:
+        for _ in range(3):
+            entry_id, prev = self._tail if self._tail else self._read_tail()
+            rows = []
+            for entry, _ in batch:
+                entry_id += 1
+                row = {"entry_id": entry_id, **entry, "prev_hash": prev}
+                row["entry_hash"] = prev = hashlib.sha256((prev + _canonical(_chain_view(row))).encode()).hexdigest()
+                rows.append(row)
+            cols = list(rows[0])
+            self.conn.execute("begin")
+            try:
+                self.conn.executemany(f"insert into reverse_etl.write_ledger ({', '.join(cols)}) "
+                                      f"values ({', '.join('?' * len(cols))})", [[r[c] for c in cols] for r in rows])
+                self.conn.execute("commit")
+            except duckdb.ConstraintException:  # another writer appended since the tail was read
+                self.conn.execute("rollback")
+                self._tail = None
+                continue
+            except BaseException:
+                self.conn.execute("rollback")
+                raise
+            self._tail = (rows[-1]["entry_id"], rows[-1]["entry_hash"])
+            return
+        raise RuntimeError("could not append to reverse_etl.write_ledger: its tail keeps moving")
+
+    def _read_tail(self) -> tuple[int, str]:
+        # max + 1, not a sequence: DuckDB does not make a sequence's position durable across a crash
+        # (kill -9 mid-apply), while the rows are
+        last = self.conn.execute("select entry_id, entry_hash from reverse_etl.write_ledger "
+                                 "order by entry_id desc limit 1").fetchall()
+        return (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
 
     def ledger(self, plan_id: str | None = None) -> list[dict[str, Any]]:
         where, params = ("where plan_id = ?", [plan_id]) if plan_id else ("", [])
