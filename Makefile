@@ -52,8 +52,8 @@ bench: bench-generate bench-serve bench-ingest bench-incremental bench-writeback
 bench-incremental: $(STAMP)  ## chain after 1 % of records change vs a full refresh, at medium (must <= 0.15)
 	$(BIN)/python -m benchmarks.incremental --size medium
 
-bench-writeback: $(STAMP)  ## reverse-ETL writes/s vs the sandbox ERP's allowed rate, at small (must >= 0.8, 0 duplicates)
-	$(BIN)/python -m benchmarks.writeback --size small
+bench-writeback: $(STAMP)  ## reverse-ETL writes/s vs the sandbox ERP's allowed rate, at medium (must >= 0.8, 0 duplicates)
+	$(BIN)/python -m benchmarks.writeback
 
 bench-recovery: $(STAMP)  ## an apply killed with SIGKILL and resumed vs uninterrupted, at small (must <= 1.3, 0 duplicates)
 	$(BIN)/python -m benchmarks.recovery --size small

@@ -5,7 +5,7 @@ Set-up (benchmarks/retl_setup.py): the firm (`small`, seed 42) on a running sand
 with an open line drifts by one minor unit (the admin's concurrent edit, change "amount"); all four vendors
 are ingested and built once. Every apply then starts from the same state: the NetSuite account reset, the
 same edits, a fresh copy of that warehouse, NetSuite re-ingested + built, `plan`, approval; NetSuite's
-`latency_seconds` (0.2 s) makes an apply take several seconds, and the committed-write counter is zeroed.
+`latency_seconds` (0.5 s, the same as writeback) makes an apply take several seconds, and the committed-write counter is zeroed.
 
 A = uninterrupted: `python -m reverse_etl apply <plan> --json` as a subprocess (env C2C_DATA_DIR), timed
 from start to exit.
@@ -15,7 +15,7 @@ B = the killed run's time until the kill + the resumed run's time.
 Ratio = B ÷ A. Checked: duplicates = Σ (n − 1) over the committed-write counter (must be 0), the resumed
 run's JSON says `complete`, and `python -m reverse_etl verify <plan> --json` passes (ledger intact).
 
-    python -m benchmarks.recovery [--size small] [--pairs 3] [--latency 0.2] [--seed 7]
+    python -m benchmarks.recovery [--size small] [--pairs 3] [--latency 0.5] [--seed 7]
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="small")
     parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--latency", type=float, default=0.2, help="NetSuite latency_seconds during the applies")
+    parser.add_argument("--latency", type=float, default=0.5, help="NetSuite latency_seconds during the applies")
     parser.add_argument("--seed", type=int, default=7, help="seeds the kill points")
     args = parser.parse_args()
     os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -33,7 +33,7 @@ from .errors import (
     ErpRateLimitError,
     ErpValidationError,
 )
-from .retry import Action, RetryPolicy, decide
+from .retry import Action, Decision, RetryPolicy, decide
 
 log = logging.getLogger("reverse_etl")
 BODY_LIMIT = 2000
@@ -174,18 +174,14 @@ class ErpClient:
             except httpx.TransportError:
                 response, status = None, None
             kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
-            verdict = decide(write=False, status=status, error_code=error_code(response), attempt=attempt,
-                             policy=self.policy, reauthed=reauthed,
-                             retry_after=response.headers.get("Retry-After") if response is not None else None)
+            verdict = self._decide(write=False, response=response, status=status, attempt=attempt,
+                                   reauthed=reauthed, what=what)
             if verdict.action is Action.DONE:
                 return response  # type: ignore[return-value]
             if verdict.action is Action.REAUTH:
                 reauthed = True
                 self.token(refresh=True, stale=headers["Authorization"][7:])
                 continue
-            self._raise_unless_retry(verdict, response, status, what)
-            self.stats.add(retries=1, throttled=int(verdict.throttled))
-            self._pause(attempt, None, verdict.delay)
             attempt += 1
 
     def suiteql(self, query: str, *, what: str) -> list[dict[str, Any]]:
@@ -226,18 +222,14 @@ class ErpClient:
             except httpx.TransportError as exc:
                 log.warning("%s: %s (outcome unknown)", what, type(exc).__name__)
                 response, status = None, None
-            verdict = decide(write=True, status=status, error_code=error_code(response), attempt=attempt,
-                             policy=self.policy, reauthed=reauthed,
-                             retry_after=response.headers.get("Retry-After") if response is not None else None)
+            verdict = self._decide(write=True, response=response, status=status, attempt=attempt,
+                                   reauthed=reauthed, what=what)
             if verdict.action is Action.DONE:
                 return (response.headers.get("Location") or "").rstrip("/").rsplit("/", 1)[-1]  # type: ignore[union-attr]
             if verdict.action is Action.REAUTH:
                 reauthed = True
                 self.token(refresh=True, stale=headers["Authorization"][7:])
                 continue
-            self._raise_unless_retry(verdict, response, status, what)
-            self.stats.add(retries=1, throttled=int(verdict.throttled))
-            self._pause(attempt, None, verdict.delay)
             attempt += 1
             if verdict.action is Action.RECHECK:
                 self.stats.add(rechecks=1)
@@ -247,6 +239,19 @@ class ErpClient:
                 if landed is Landed.CONFLICT:
                     raise ErpConflictError("the schedule changed in the ERP while the write's answer was lost",
                                            schedule=external_id)
+
+    def _decide(self, *, write: bool, response: httpx.Response | None, status: int | None, attempt: int,
+                reauthed: bool, what: str) -> Decision:
+        """The retry decision for one answer; raises when it is final, sleeps the backoff when it is a retry."""
+        verdict = decide(write=write, status=status, error_code=error_code(response), attempt=attempt,
+                         policy=self.policy, reauthed=reauthed,
+                         retry_after=response.headers.get("Retry-After") if response is not None else None)
+        if verdict.action in (Action.DONE, Action.REAUTH):
+            return verdict
+        self._raise_unless_retry(verdict, response, status, what)
+        self.stats.add(retries=1, throttled=int(verdict.throttled))
+        self._pause(attempt, None, verdict.delay)
+        return verdict
 
     def _raise_unless_retry(self, verdict: Any, response: httpx.Response | None, status: int | None,
                             what: str) -> None:

@@ -26,6 +26,12 @@ class ConfigError(ReverseEtlError):
     hint = "set it in the environment or .dlt/secrets.toml (see .env.example, section reverse_etl)"
 
 
+class WarehouseBusyError(ReverseEtlError):
+    """Another process holds the DuckDB warehouse (a dbt build, an ingest, another apply)."""
+
+    hint = "run again when it has finished (in Dagster, the duckdb concurrency pool serialises them)"
+
+
 class FeedError(ReverseEtlError):
     """The sync feed cannot be planned from (missing model, inconsistent totals, unknown currency)."""
 

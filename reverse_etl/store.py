@@ -130,7 +130,15 @@ class Store:
 
     def __post_init__(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = duckdb.connect(str(self.path))
+        try:
+            self.conn = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            from .errors import WarehouseBusyError
+
+            raise WarehouseBusyError(f"the warehouse {self.path} is open in another process (DuckDB has one "
+                                     "writer)", detail=str(exc).splitlines()[0][:200]) from None
         self.lock = threading.RLock()
         self._tail: tuple[int, str] | None = None  # (entry_id, entry_hash) of the ledger's last entry
         self._queue: list[tuple[dict[str, Any], threading.Event]] = []

@@ -14,21 +14,27 @@ from tests.conftest import RunningSandbox
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
 
 
+def ingest_into(sandbox: RunningSandbox, data_dir: Path) -> Path:
+    """A data dir that reads the running sandbox (its endpoints and manifest) with every vendor ingested
+    by the real dlt sources. The caller points C2C_DATA_DIR at it first."""
+    from ingestion.run import run_vendor
+
+    (data_dir / "sandbox").mkdir(parents=True, exist_ok=True)
+    for name in ("endpoints.json", "manifest.json"):
+        shutil.copy(sandbox.sandbox_dir / name, data_dir / "sandbox" / name)
+    for vendor in VENDORS:
+        run_vendor(vendor, say=lambda _: None)
+    return data_dir
+
+
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A data dir whose warehouse holds the tiny firm's raw tables (the real dlt sources ran)."""
-    from ingestion.run import run_vendor
-
     base = tmp_path_factory.mktemp("transform-data")
-    (base / "sandbox").mkdir()
-    for name in ("endpoints.json", "manifest.json"):
-        shutil.copy(tiny_sandbox.sandbox_dir / name, base / "sandbox" / name)
     old = os.environ.get("C2C_DATA_DIR")
     os.environ["C2C_DATA_DIR"] = str(base)
     try:
-        for vendor in VENDORS:
-            run_vendor(vendor, say=lambda _: None)
-        yield base
+        yield ingest_into(tiny_sandbox, base)
     finally:
         if old is None:
             os.environ.pop("C2C_DATA_DIR", None)

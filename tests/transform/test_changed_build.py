@@ -14,6 +14,8 @@ from c2c import build_state
 from c2c.transform import build, build_changed
 from ingestion.run import run_vendor
 
+from .conftest import ingest_into
+
 pytestmark = pytest.mark.integration
 MODEL_SCHEMAS = ("intermediate", "canonical", "reconciliation", "marts", "sync")
 RUN_TIME_COLUMNS = {"first_seen_at", "last_seen_at", "resolved_at"}  # finance_exceptions' history stamps
@@ -46,11 +48,8 @@ def _kantata(tiny_sandbox) -> httpx.Client:
 def test_changed_build_selects_what_the_new_load_feeds_and_equals_a_full_build(
         tiny_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     as_of = tiny_sandbox.manifest["as_of"]
-    (tmp_path / "sandbox").mkdir()
-    shutil.copy(tiny_sandbox.sandbox_dir / "endpoints.json", tmp_path / "sandbox" / "endpoints.json")
     monkeypatch.setenv("C2C_DATA_DIR", str(tmp_path))
-    for vendor in ("salesforce", "ironclad", "kantata", "netsuite"):
-        run_vendor(vendor, say=lambda _: None)
+    ingest_into(tiny_sandbox, tmp_path)
 
     plan, summary = build_changed(tmp_path, as_of=as_of)
     assert (plan.mode, summary.success) == ("full", True), plan.reason

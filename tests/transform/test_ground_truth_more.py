@@ -3,8 +3,6 @@ same project built on PostgreSQL (loaded by the same dlt sources) yields the sam
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from pathlib import Path
 
@@ -69,5 +67,5 @@ def test_postgres_builds_the_same_exceptions(tiny_warehouse: Path, tiny_sandbox,
     finally:
         con.close()
     problems = differences(expected, open_exceptions(rows))
-    assert not problems, f"PostgreSQL differs from DuckDB:\n" + "\n".join(problems[:25])
+    assert not problems, "PostgreSQL differs from DuckDB:\n" + "\n".join(problems[:25])
     assert len(expected) == len(tiny_sandbox.manifest["breaks"])

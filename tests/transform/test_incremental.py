@@ -3,7 +3,6 @@ a retroactive change to a contract's rate (which must re-price that contract's o
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,8 @@ import pytest
 
 from c2c.transform import build, run_dbt
 from ingestion.run import run_vendor
+
+from .conftest import ingest_into
 
 pytestmark = pytest.mark.integration
 COLUMNS = "psa_time_entry_id, contract_key, role, work_date, minutes, is_billable, applied_bill_rate_amount, " \
@@ -49,11 +50,8 @@ def _ironclad(ep: dict[str, Any]) -> httpx.Client:
 def test_incremental_time_entries_equal_a_full_rebuild(tiny_sandbox, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     as_of = tiny_sandbox.manifest["as_of"]
-    (tmp_path / "sandbox").mkdir()
-    shutil.copy(tiny_sandbox.sandbox_dir / "endpoints.json", tmp_path / "sandbox" / "endpoints.json")
     monkeypatch.setenv("C2C_DATA_DIR", str(tmp_path))
-    for vendor in ("salesforce", "ironclad", "kantata", "netsuite"):
-        run_vendor(vendor, say=lambda _: None)
+    ingest_into(tiny_sandbox, tmp_path)
     assert build(tmp_path, as_of=as_of).success
     before = _entries(tmp_path)
 
