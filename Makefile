@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery clean docs
+.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery clean docs
 
 install: $(STAMP)
 
@@ -30,6 +30,13 @@ test-fast: $(STAMP)  ## skip the slow tests (larger firms, whole-chain runs)
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -m integration
+
+ui: export C2C_DATA_DIR ?= $(CURDIR)/data
+ui: export DAGSTER_HOME = $(C2C_DATA_DIR)/dagster
+ui: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 against the sandbox (starts it when needed)
+	$(BIN)/c2c sandbox up --detach
+	@mkdir -p $(DAGSTER_HOME) && cp orchestration/instance/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 sandbox-up: $(STAMP)
 	$(BIN)/c2c sandbox up --detach

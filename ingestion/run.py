@@ -11,6 +11,7 @@ from typing import Any, Callable
 import dlt
 
 from .common.progress import Progress
+from .common.settings import resolve
 from .pipelines import VENDORS, make_pipeline
 
 
@@ -46,6 +47,7 @@ def make_source(vendor: str, progress: Progress | None = None, **kwargs: Any) ->
 def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: str | None = None,
                source_kwargs: dict[str, Any] | None = None) -> VendorRun:
     result = VendorRun(vendor)
+    resolve(vendor)  # a missing or refused setting fails here, before any extract (the sources resolve lazily)
     pipeline = make_pipeline(vendor, destination)
     progress = Progress(vendor, say=say)
     t0 = time.perf_counter()

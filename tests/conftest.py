@@ -48,6 +48,22 @@ def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSa
 
 
 @pytest.fixture(scope="session")
+def erp_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """A second tiny sandbox for tests that write to the ERP (the shared one keeps its planted drifts);
+    such a test starts with `Admin("netsuite", erp_sandbox.data_dir).reset_account()`."""
+    from sandbox.firm.generate import generate
+    from sandbox.server import down, up
+
+    base = tmp_path_factory.mktemp("retl-sandbox")
+    generate("tiny", 42, base / "sandbox")
+    try:
+        endpoints = up(base, log=lambda _: None)
+        yield RunningSandbox(base, endpoints, json.loads((base / "sandbox" / "manifest.json").read_text()))
+    finally:
+        down(base)
+
+
+@pytest.fixture(scope="session")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A private PostgreSQL server on loopback for the session (installed with apt-get if missing)."""
     from tests.postgres import PostgresServer

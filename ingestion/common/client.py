@@ -168,3 +168,23 @@ def _error_code(response: httpx.Response) -> str:
 
 def _body(response: httpx.Response | None) -> str:
     return "" if response is None else response.text[:BODY_LIMIT]
+
+
+class LazyClient:
+    """A VendorClient made on first use. Building a source then reads no settings and opens nothing, so a
+    source can be built just to list its resources (Dagster does, when it loads the definitions);
+    `run_vendor` resolves the settings up front, so a missing or refused setting still fails before any
+    extract."""
+
+    def __init__(self, make: Callable[[], VendorClient]) -> None:
+        self._make = make
+        self._client: VendorClient | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._make()
+        return getattr(self._client, name)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()

@@ -12,7 +12,7 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from ingestion.common.client import VendorClient
+from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.errors import ConfigError
 from ingestion.common.progress import Progress
@@ -27,11 +27,11 @@ from .settings import CURSOR, INITIAL_CURSOR, PAGE_SIZE, RESOURCE, VENDOR
 def ironclad(progress: Progress | None = None, policy: RetryPolicy | None = None,
              sleep: Callable[[float], None] = time.sleep, page_size: int | None = None) -> Any:
     """One resource: `records` (merge on `id`, cursor `last_updated` sent as the inclusive `lastUpdated`)."""
-    settings = resolve(VENDOR)
     size = PAGE_SIZE if page_size is None else page_size
     if not 1 <= size <= PAGE_SIZE:
         raise ConfigError(f"page_size must be between 1 and {PAGE_SIZE}", vendor=VENDOR, setting="page_size")
-    client = VendorClient(settings, classify=classify, policy=policy or RetryPolicy(), sleep=sleep)
+    client = LazyClient(lambda: VendorClient(resolve(VENDOR), classify=classify, policy=policy or RetryPolicy(),
+                                             sleep=sleep))
     return records_resource(client, size, progress)
 
 

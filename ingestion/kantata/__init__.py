@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 import dlt
 import pyarrow as pa
 
-from ingestion.common.client import VendorClient
+from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.errors import ConfigError
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
@@ -29,8 +29,8 @@ def kantata(progress: Progress | None = None, policy: RetryPolicy | None = None,
     if unknown:
         raise ConfigError(f"unknown Kantata object(s) {', '.join(unknown)}; expected some of "
                           f"{', '.join(RESOURCES)}", vendor=VENDOR, setting="objects")
-    settings = resolve(VENDOR)
-    client = VendorClient(settings, classify=classify, policy=policy or RetryPolicy(), sleep=sleep)
+    client = LazyClient(lambda: VendorClient(resolve(VENDOR), classify=classify, policy=policy or RetryPolicy(),
+                                             sleep=sleep))
     size = int(page_size or PAGE_SIZE)
     return [_resource(client, spec, progress, size) for spec in SPECS if not objects or spec.name in objects]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 import dlt
 import pyarrow as pa
 
-from ingestion.common.client import VendorClient
+from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.errors import ConfigError
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
@@ -34,8 +34,8 @@ def netsuite(progress: Progress | None = None, policy: RetryPolicy | None = None
     size = int(page_size or PAGE_SIZE)
     if not 1 <= size <= PAGE_SIZE:
         raise ConfigError(f"page_size must be 1..{PAGE_SIZE} (SuiteQL's limit)", vendor=VENDOR, setting="page_size")
-    settings = resolve(VENDOR)
-    client = VendorClient(settings, classify=classify, policy=policy or RetryPolicy(), sleep=sleep)
+    client = LazyClient(lambda: VendorClient(resolve(VENDOR), classify=classify, policy=policy or RetryPolicy(),
+                                             sleep=sleep))
     cap = int(max_results or MAX_RESULTS)
     return [_resource(client, table, progress, size, cap) for table in TABLES if not objects or table.name in objects]
 

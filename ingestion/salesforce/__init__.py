@@ -10,7 +10,7 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from ingestion.common.client import VendorClient
+from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
 from ingestion.common.retry import RetryPolicy
@@ -24,7 +24,8 @@ from .settings import CURSOR, INITIAL_CURSOR, OBJECTS, PRIMARY_KEY, VENDOR, SObj
 def salesforce(progress: Progress | None = None, policy: RetryPolicy | None = None,
                sleep: Callable[[float], None] = time.sleep, page_size: int | None = None) -> Any:
     """One merge resource per sObject; `page_size` is the requested batchSize (200..2000, default 2000)."""
-    client = VendorClient(resolve(VENDOR), classify=classify, policy=policy or RetryPolicy(), sleep=sleep)
+    client = LazyClient(lambda: VendorClient(resolve(VENDOR), classify=classify, policy=policy or RetryPolicy(),
+                                             sleep=sleep))
     open_walks = set(OBJECTS)  # the client closes when the last resource ends (done or failed)
     return [_resource(client, sobject, spec, progress, page_size, open_walks) for sobject, spec in OBJECTS.items()]
 

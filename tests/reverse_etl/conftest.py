@@ -24,20 +24,6 @@ APPROVER = "Dana Controller"
 
 
 @pytest.fixture(scope="session")
-def erp_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    from sandbox.firm.generate import generate
-    from sandbox.server import down, up
-
-    base = tmp_path_factory.mktemp("retl-sandbox")
-    generate("tiny", 42, base / "sandbox")
-    try:
-        endpoints = up(base, log=lambda _: None)
-        yield RunningSandbox(base, endpoints, json.loads((base / "sandbox" / "manifest.json").read_text()))
-    finally:
-        down(base)
-
-
-@pytest.fixture(scope="session")
 def golden(erp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir with the tiny firm ingested and built (the sync feed holds the 7 planted drifts)."""
     from c2c.transform import build_changed

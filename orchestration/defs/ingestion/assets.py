@@ -1,0 +1,40 @@
+"""One dagster-dlt multi-asset per vendor: an asset per raw table (key ["raw", <vendor>, <table>]). The source
+is built lazily (it reads no settings until it runs); the run itself builds the source and the pipeline for
+the data dir of the run — the same `ingestion` code as `c2c ingest`."""
+
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from ingestion.common.progress import Progress
+from ingestion.common.settings import resolve
+from ingestion.pipelines import make_pipeline
+from ingestion.run import make_source
+
+from ...lib.keys import VENDORS
+from ...lib.translators import PlatformDltTranslator
+
+
+def _vendor_assets(vendor: str) -> dg.AssetsDefinition:
+    @dlt_assets(dlt_source=make_source(vendor), dlt_pipeline=make_pipeline(vendor, base=_placeholder_dir()),
+                name=f"dlt_{vendor}", dagster_dlt_translator=PlatformDltTranslator(), pool="duckdb")
+    def assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+        resolve(vendor)  # a missing or refused setting fails before any extract
+        source = make_source(vendor, Progress(vendor, say=context.log.info))
+        yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=make_pipeline(vendor))
+
+    return assets
+
+
+def _placeholder_dir() -> Any:
+    """Where the definition-time pipeline object would keep state; runs use the run's data dir instead."""
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.gettempdir()) / "c2c-dagster-definitions"
+
+
+ingestion_assets = [_vendor_assets(vendor) for vendor in VENDORS]

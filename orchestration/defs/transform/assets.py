@@ -1,0 +1,31 @@
+"""Every dbt model as an asset (keys from lib/keys.py, groups by folder) and every dbt data test as an asset
+check. A run builds the selected models with their tests (`dbt build`), in the duckdb pool (one writer)."""
+
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from ...lib.translators import PlatformDbtTranslator
+from ...settings import dbt_vars
+from .project import dbt_project, ensure_manifest
+
+TRANSLATOR = PlatformDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=TRANSLATOR, pool="duckdb",
+            exclude="resource_type:unit_test")
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """dbt build of the selected models (unit tests run in CI, not in production runs)."""
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *dbt_vars()], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    # the dbt executable of this environment (PATH may not hold .venv/bin, e.g. under pytest)
+    executable = Path(sys.executable).with_name("dbt")
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir),
+                          dbt_executable=str(executable) if executable.exists() else "dbt")

@@ -1,0 +1,37 @@
+"""The dlt and dbt translators: keys from lib/keys.py, groups by stage (STYLE.md §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator
+from dagster_dlt import DagsterDltTranslator
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from .keys import dbt_model_key, dbt_source_key, raw_key
+
+
+class PlatformDltTranslator(DagsterDltTranslator):
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        spec = super().get_asset_spec(data)
+        system = data.resource.source_name
+        return spec.replace_attributes(key=raw_key(system, data.resource.table_name or data.resource.name),
+                                       deps=[], group_name=f"ingestion_{system}", kinds={"dlt", "duckdb"})
+
+
+class PlatformDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props.get("resource_type") == "source":
+            return dbt_source_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
+        return dbt_model_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn") or []
+        folders = [part for part in fqn[1:-1]]  # c2c / <folder> / [<sub folder>] / <name>
+        if not folders:
+            return "transform"
+        if folders[0] in ("staging", "marts") and len(folders) > 1:
+            return f"{folders[0]}_{folders[1]}"
+        return folders[0]
