@@ -76,7 +76,19 @@ def test_every_raw_table_feeds_its_staging_model_and_lineage_reaches_the_erp_wri
 
 def test_jobs_schedule_and_dbt_tests_as_checks(graph) -> None:
     defs, asset_graph = graph
-    assert {job.name for job in defs.jobs} >= {"nightly_refresh", "finance_corrections"}
+    assert {job.name for job in defs.jobs} >= {"nightly_refresh", "finance_corrections", "amendment_propagation"}
     assert [s.cron_schedule for s in defs.schedules] == ["0 2 * * *"]
     checks = {c.name for c in asset_graph.asset_check_keys}
     assert any(name.startswith("unique_finance_exceptions") for name in checks), sorted(checks)[:5]
+
+
+def test_amendment_propagation_runs_what_an_amendment_touches(graph) -> None:
+    from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY, raw_key
+
+    defs, _ = graph
+    job = defs.resolve_job_def("amendment_propagation")
+    keys = set(job.asset_layer.executable_asset_keys)
+    assert {raw_key("ironclad", "records"), PLAN_KEY, ERP_WRITE_KEY,
+            dg.AssetKey(["canonical", "dim_contracts"])} <= keys
+    assert raw_key("kantata", "time_entries") not in keys and raw_key("netsuite", "invoice") not in keys
+    assert [s.name for s in defs.sensors] == ["ironclad_amendment_approvals"]

@@ -27,7 +27,7 @@ def test_nightly_refresh_then_finance_corrections(erp_sandbox, tmp_path: Path, m
     monkeypatch.setenv("C2C_DATA_DIR", str(tmp_path))
     instance = dg.DagsterInstance.ephemeral()
 
-    nightly = defs.get_job_def("nightly_refresh").execute_in_process(instance=instance)
+    nightly = defs.resolve_job_def("nightly_refresh").execute_in_process(instance=instance)
     assert nightly.success
     plan_event = instance.get_latest_materialization_event(PLAN_KEY)
     metadata = plan_event.asset_materialization.metadata
@@ -38,7 +38,7 @@ def test_nightly_refresh_then_finance_corrections(erp_sandbox, tmp_path: Path, m
     failed = [c.check_name for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
     assert len(checks) > 300 and not failed, failed
 
-    corrections = defs.get_job_def("finance_corrections").execute_in_process(
+    corrections = defs.resolve_job_def("finance_corrections").execute_in_process(
         instance=instance,
         run_config={"ops": {"reverse_etl__erp__billing_schedules": {"config": {
             "plan_id": plan_id, "approver": "Dana Controller"}}}})
@@ -48,3 +48,4 @@ def test_nightly_refresh_then_finance_corrections(erp_sandbox, tmp_path: Path, m
     assert written["conflicts"].value == 0 and written["rejected"].value == 0
     with Admin("netsuite", erp_sandbox.data_dir) as admin:
         assert sorted(admin.writes()["writes"].values()) == [1] * 7  # each schedule written once
+        admin.reset_account()  # the next user of this sandbox starts from the planted drifts

@@ -29,6 +29,11 @@ def golden(erp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
     from c2c.transform import build_changed
     from ingestion.run import run_vendor
 
+    from sandbox.admin import Admin
+
+    with Admin("netsuite", erp_sandbox.data_dir) as admin:  # other tests may have corrected it
+        admin.clear_faults()
+        admin.reset_account()
     base = tmp_path_factory.mktemp("retl-golden")
     (base / "sandbox").mkdir()
     for name in ("endpoints.json", "manifest.json"):

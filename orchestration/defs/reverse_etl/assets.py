@@ -3,6 +3,7 @@ the ERP write (materialized only by the `finance_corrections` job, from an appro
 approver). Wiring only: the work is reverse_etl/runs.py."""
 
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import dagster as dg
@@ -39,23 +40,41 @@ def billing_schedule_plan(context: dg.AssetExecutionContext) -> dg.MaterializeRe
 
 
 class CorrectionsConfig(dg.Config):
-    plan_id: str
-    approver: str
+    plan_id: str = ""  # empty: the plan this run made (amendment propagation)
+    approver: str = ""  # empty: the auto-apply policy decides (off unless configured)
 
 
 @dg.asset(key=ERP_WRITE_KEY, deps=[PLAN_KEY], group_name="reverse_etl", pool="duckdb", kinds={"netsuite"},
+          output_required=False,
           description="The corrected billing schedules in NetSuite: approve (the approver named in the run "
-                      "config), apply exactly once, verify.")
-def billing_schedules(context: dg.AssetExecutionContext, config: CorrectionsConfig) -> dg.MaterializeResult:
-    approval = runs.approve_plan(config.plan_id, config.approver)
-    context.log.info(f"plan {config.plan_id} approved by {approval['approver']} ({approval['items']} items)")
-    report = runs.apply_plan(config.plan_id, say=context.log.info)
-    verified = runs.verify_plan(config.plan_id)
-    metadata = {"plan_id": config.plan_id, "approver": config.approver, "status": report.status,
+                      "config, or the auto-apply policy), apply exactly once, verify. Not materialized when "
+                      "the plan still awaits a finance approval.")
+def billing_schedules(context: dg.AssetExecutionContext, config: CorrectionsConfig) -> Iterator[dg.MaterializeResult]:
+    plan_id = config.plan_id or _plan_of_this_run(context)
+    if config.approver:
+        approval = runs.approve_plan(plan_id, config.approver)
+        context.log.info(f"plan {plan_id} approved by {approval['approver']} ({approval['items']} items)")
+    else:
+        approved, why = runs.auto_approve_plan(plan_id)
+        context.log.info(f"auto-apply policy for {plan_id}: {why}")
+        if not approved:
+            context.log.info(f"plan {plan_id} awaits a finance approval: launch finance_corrections with it")
+            return
+    report = runs.apply_plan(plan_id, say=context.log.info)
+    verified = runs.verify_plan(plan_id)
+    metadata = {"plan_id": plan_id, "approver": config.approver or "policy:auto-apply", "status": report.status,
                 "written": report.written, "skipped": report.skipped, "conflicts": report.conflicts,
                 "rejected": report.rejected, "pending": report.failed, "verified_schedules": verified.verified,
                 "mismatched_schedules": len(verified.mismatched), "erp_requests": report.erp.get("requests", 0)}
     if report.status != "complete" or verified.mismatched:
-        raise dg.Failure(description=f"the corrections of {config.plan_id} are not complete "
+        raise dg.Failure(description=f"the corrections of {plan_id} are not complete "
                                      f"({report.status}; mismatched {verified.mismatched})", metadata=metadata)
-    return dg.MaterializeResult(metadata=metadata)
+    yield dg.MaterializeResult(metadata=metadata)
+
+
+def _plan_of_this_run(context: dg.AssetExecutionContext) -> str:
+    event = context.instance.get_latest_materialization_event(PLAN_KEY)
+    if event is None or event.asset_materialization is None:
+        raise dg.Failure(description="no correction plan yet: materialize reverse_etl/erp/billing_schedule_plan "
+                                     "or name plan_id in the run config")
+    return str(event.asset_materialization.metadata["plan_id"].value)
