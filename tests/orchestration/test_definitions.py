@@ -91,4 +91,4 @@ def test_amendment_propagation_runs_what_an_amendment_touches(graph) -> None:
     assert {raw_key("ironclad", "records"), PLAN_KEY, ERP_WRITE_KEY,
             dg.AssetKey(["canonical", "dim_contracts"])} <= keys
     assert raw_key("kantata", "time_entries") not in keys and raw_key("netsuite", "invoice") not in keys
-    assert [s.name for s in defs.sensors] == ["ironclad_amendment_approvals"]
+    assert {s.name for s in defs.sensors} == {"ironclad_amendment_approvals", "raw_freshness"}

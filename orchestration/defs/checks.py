@@ -1,0 +1,65 @@
+"""Asset checks beyond dbt's own tests (those are already checks on every dbt asset):
+
+- freshness of each raw source: every raw table loaded within the last 26 hours (the nightly run plus
+  slack), evaluated by a freshness sensor;
+- reconciliation thresholds on the finance exception queue: open breaks per kind at most the firm's limits
+  (`C2C_RECON_THRESHOLDS`, JSON {kind: max open}; default: no open write_conflict or write_rejected — a
+  correction the ERP refused or that collided with a user's edit needs a person);
+- post-write verification of the ERP write: the last applied plan's schedules are re-read from NetSuite and
+  must still hold the approved lines.
+"""
+
+import datetime as dt
+import json
+import os
+
+import dagster as dg
+import duckdb
+
+from reverse_etl import runs
+
+from ..lib.keys import ERP_WRITE_KEY
+from ..settings import warehouse
+from .ingestion.assets import ingestion_assets
+
+DEFAULT_THRESHOLDS = {"write_conflict": 0, "write_rejected": 0}
+
+raw_freshness_checks = dg.build_last_update_freshness_checks(
+    assets=ingestion_assets, lower_bound_delta=dt.timedelta(hours=26))
+raw_freshness_sensor = dg.build_sensor_for_freshness_checks(
+    freshness_checks=raw_freshness_checks, name="raw_freshness", minimum_interval_seconds=600)
+
+
+def thresholds() -> dict[str, int]:
+    configured = os.environ.get("C2C_RECON_THRESHOLDS")
+    return {**DEFAULT_THRESHOLDS, **(json.loads(configured) if configured else {})}
+
+
+@dg.asset_check(asset=dg.AssetKey(["reconciliation", "finance_exceptions"]), name="open_breaks_within_thresholds",
+                pool="duckdb", description="Open breaks per kind at most C2C_RECON_THRESHOLDS (JSON {kind: max}).")
+def open_breaks_within_thresholds() -> dg.AssetCheckResult:
+    con = duckdb.connect(str(warehouse()))  # same settings as every other opener in this process
+    try:
+        rows = con.execute("select exception_type, count(*), sum(impact_amount_reporting) from "
+                           "reconciliation.finance_exceptions where status = 'open' group by 1 order by 1").fetchall()
+    finally:
+        con.close()
+    limits = thresholds()
+    open_by_kind = {kind: n for kind, n, _ in rows}
+    over = {kind: n for kind, n in open_by_kind.items() if kind in limits and n > limits[kind]}
+    return dg.AssetCheckResult(
+        passed=not over, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"open_by_kind": open_by_kind, "over_threshold": over, "thresholds": limits,
+                  "open_impact_reporting": {kind: str(total) for kind, _, total in rows}})
+
+
+@dg.asset_check(asset=ERP_WRITE_KEY, name="erp_holds_the_approved_schedules", pool="duckdb",
+                description="Re-reads the schedules of the last applied plan from NetSuite: they must still hold "
+                            "the approved lines (a user edit since the write shows up here).")
+def erp_holds_the_approved_schedules(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    event = context.instance.get_latest_materialization_event(ERP_WRITE_KEY)
+    if event is None or event.asset_materialization is None:
+        return dg.AssetCheckResult(passed=True, metadata={"note": "nothing written yet"})
+    plan_id = str(event.asset_materialization.metadata["plan_id"].value)
+    report = runs.verify_plan(plan_id)
+    return dg.AssetCheckResult(passed=not report.mismatched, metadata=report.public())
