@@ -35,7 +35,7 @@ ui: export C2C_DATA_DIR ?= $(CURDIR)/data
 ui: export DAGSTER_HOME = $(C2C_DATA_DIR)/dagster
 ui: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 against the sandbox (starts it when needed)
 	$(BIN)/c2c sandbox up --detach
-	@mkdir -p $(DAGSTER_HOME) && cp orchestration/instance/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME) && cp orchestration/instance/$(if $(C2C_DAGSTER_PG_HOST),dagster-postgres.yaml,dagster.yaml) $(DAGSTER_HOME)/dagster.yaml
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 sandbox-up: $(STAMP)
