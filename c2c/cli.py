@@ -67,12 +67,12 @@ def transform(as_of: str | None, target: str | None, select: str | None, full: b
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def demo(size: str, seed: int, as_json: bool) -> None:
-    """Run the furthest the chain reaches today on the embedded sandbox and print a summary.
+    """Run the whole chain with Dagster on the embedded sandbox and print a summary.
 
-    Today, from a clean demo state: generate the firm, start the four simulators, ingest all four vendors
-    (a second, incremental run loads nothing new), build the dbt project and compare the exceptions found
-    with the planted breaks, then plan, approve, apply and verify the billing-schedule corrections in the
-    sandbox ERP and rebuild: no billing_schedule_drift left.
+    From a clean demo state: generate the firm, start the four simulators, run the Dagster jobs
+    nightly_refresh (ingest, dbt build with tests, plan), finance_corrections (approve as a demo approver,
+    apply, verify) and nightly_refresh again; print rows per system, breaks found vs planted, the plan, what
+    was applied and the KPIs. `make ui` shows the runs afterwards.
     """
     from .demo import run_demo
 

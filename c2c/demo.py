@@ -1,116 +1,128 @@
-"""`make demo` / `c2c demo`: the furthest the chain reaches today.
+"""`make demo` / `c2c demo`: the whole chain, run by Dagster, on the embedded sandbox.
 
-Today: from a clean demo state (warehouse, pipeline state and the sandbox ERP's edits reset), generate the
-`small` firm, bring the four simulators up, ingest all four vendors into the warehouse with the dlt sources,
-run the ingest again (incremental: nothing new), build the dbt project (canonical layer, reconciliation
-rules, finance exception queue) and compare the exceptions it finds with the breaks the sandbox planted;
-then correct the ERP's billing schedules: plan, approve (as a named demo approver), apply, verify, ingest
-the ERP again and rebuild — no billing_schedule_drift left."""
+From a clean demo state (warehouse, pipeline and dbt state, the sandbox ERP's edits and the demo's Dagster
+runs reset) it generates the firm, starts the four simulators and runs the asset graph in-process on a
+Dagster instance in `<data dir>/dagster` (so `make ui` shows these runs afterwards):
+1. `nightly_refresh`: ingest all four vendors (dlt), build every dbt model with its tests, plan the ERP
+   corrections;
+2. `finance_corrections`: the plan approved by a named demo approver, applied exactly once, verified;
+3. `nightly_refresh` again: the ERP re-ingested, the models rebuilt — no billing_schedule_drift left.
+Then it prints rows per system, breaks found vs planted by kind with money impact, the plan, what was
+applied and the KPIs, and how to open the UI."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+DEMO_APPROVER = "Finance Controller (demo)"
+INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "orchestration" / "instance" / "dagster.yaml"
+
 
 def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str, Any], str]:
     from ingestion.pipelines import VENDORS
-    from ingestion.run import run_vendor
+    from ingestion.run import dataset_rows
+    from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY
+    from reverse_etl.cli import plan_table
+    from reverse_etl.runs import show
     from sandbox.common.paths import sandbox_dir
     from sandbox.firm.generate import generate
-    from sandbox.server import down, running, up
+    from sandbox.server import down, up
 
     base = sandbox_dir().parent
-    say(f"starting from a clean demo state in {base} (warehouse, pipeline state and the sandbox ERP reset)")
+    say(f"starting from a clean demo state in {base} (warehouse, pipeline state, the sandbox ERP, Dagster runs)")
     down()
     _reset(base)
     say(f"generating the {size} firm (seed {seed})")
     generate(size, seed, sandbox_dir(), progress=lambda m: say("  " + m))
-    if len(running()) < 4:
-        say("starting the sandbox:")
+    say("starting the sandbox:")
     up(log=say)
     manifest = json.loads((sandbox_dir() / "manifest.json").read_text())
-    say("ingesting all four vendors (dlt → raw_<vendor> in the warehouse):")
-    loaded = {v: run_vendor(v, say=say) for v in VENDORS}
-    say("second, incremental run (nothing changed at the vendors):")
-    again = {v: run_vendor(v, say=lambda _: None) for v in VENDORS}
-    lines = [f"rows per system (first load / incremental rerun), as of {manifest['as_of']}:"]
-    for vendor, result in loaded.items():
-        total, rerun = sum(result.rows.values()), sum(again[vendor].rows.values())
-        lines.append(f"  {vendor:<10} {total:>9,} rows in {len(result.rows):>2} raw tables, {result.seconds:5.1f}s"
-                     f"  / {rerun} new")
-    say("building the dbt project (canonical layer, rules, finance exceptions):")
-    from .transform import build_changed
+    instance, defs = _dagster(base)
 
-    build_plan, built = build_changed(base, as_of=manifest["as_of"])
-    say(f"  build: {build_plan.mode} ({build_plan.reason})")
-    say(built.text())
-    found = _open_exceptions_by_kind(base) if built.success else {}
-    lines += ["", f"finance exceptions found vs breaks planted in the {manifest['size']} firm (as of {manifest['as_of']}):"]
+    say("Dagster job nightly_refresh: ingest all four vendors → dbt build (models + tests as checks) → plan:")
+    first = _run(defs, instance, "nightly_refresh", say)
+    rows = {v: dataset_rows(v) for v in VENDORS}
+    found = _open_exceptions_by_kind(base)
+    plan_id = str(instance.get_latest_materialization_event(PLAN_KEY).asset_materialization.metadata["plan_id"].value)
+    plan, _ = show(plan_id, base)
+
+    say(f"Dagster job finance_corrections: plan {plan_id} approved by {DEMO_APPROVER}, applied, verified:")
+    _run(defs, instance, "finance_corrections", say, run_config={"ops": {"reverse_etl__erp__billing_schedules": {
+        "config": {"plan_id": plan_id, "approver": DEMO_APPROVER}}}})
+    written = instance.get_latest_materialization_event(ERP_WRITE_KEY).asset_materialization.metadata
+
+    say("Dagster job nightly_refresh again: the ERP re-ingested, the models rebuilt:")
+    _run(defs, instance, "nightly_refresh", say)
+    left = _open_exceptions_by_kind(base).get("billing_schedule_drift", (0, 0))[0]
+
+    lines = [f"rows per system (raw tables in the warehouse), as of {manifest['as_of']}:"]
+    lines += [f"  {v:<10} {sum(r.values()):>9,} rows in {len(r):>2} raw tables" for v, r in rows.items()]
+    lines += ["", f"finance exceptions found vs breaks planted in the {manifest['size']} firm:"]
     for kind, planted in manifest["break_counts"].items():
-        count, impact = found.get(kind, (0, 0))
+        count, impact = found.get(kind, (0, Decimal(0)))
         mark = "ok" if count == planted else "DIFFERS"
         lines.append(f"  {kind:<26} {count:>6} found / {planted:>6} planted  {mark:<7}  impact {impact:>14,.2f} USD")
-    corrections = _correct_billing_schedules(base, manifest, say) if built.success else {}
-    if corrections:
-        lines += ["", corrections["text"]]
-    lines += ["", f"warehouse: {base / 'warehouse.duckdb'} (raw_*, staging, canonical, reconciliation, "
-              "marts, sync, reverse_etl)", "The sandbox keeps running: `c2c sandbox down` stops it.",
-              "Next stage (Dagster orchestration and UI) is not built yet; see the issues."]
-    summary = {"loaded": {v: r.public() for v, r in loaded.items()},
-               "rerun_rows": {v: sum(r.rows.values()) for v, r in again.items()},
-               "break_counts": manifest["break_counts"], "transform": built.public(),
-               "exceptions_found": {k: v[0] for k, v in found.items()},
-               "corrections": {k: v for k, v in corrections.items() if k != "text"}}
+    lines += ["", plan_table(plan, limit=12), "",
+              f"applied: {written['written'].value} line operations written, {written['conflicts'].value} conflicts, "
+              f"{written['rejected'].value} rejected, {written['verified_schedules'].value} schedules verified in the "
+              f"ERP ({written['erp_requests'].value} ERP requests); after the next run: {left} billing_schedule_drift "
+              "left", "", "KPIs (latest month up to the as-of date):"]
+    lines += [f"  {name:<40} {value}" for name, value in _kpis(base)]
+    lines += ["", f"warehouse: {base / 'warehouse.duckdb'} (raw_*, staging, intermediate, canonical, reconciliation, "
+              "marts, sync, reverse_etl)",
+              "Open the UI: `make ui`, then http://127.0.0.1:3000 — the asset graph from each vendor table to the ERP "
+              "write, these three runs, and the finance_corrections launchpad.",
+              "The sandbox keeps running: `c2c sandbox down` stops it."]
+    summary = {"rows": {v: sum(r.values()) for v, r in rows.items()}, "break_counts": manifest["break_counts"],
+               "exceptions_found": {k: v[0] for k, v in found.items()}, "plan_id": plan_id,
+               "plan_items": len(plan.items), "plan_schedules": len(plan.schedules),
+               "applied": {k: v.value for k, v in written.items()}, "drift_left": left,
+               "dagster_runs": [first.run_id], "kpis": dict(_kpis(base))}
     return summary, "\n".join(lines)
 
 
-DEMO_APPROVER = "Finance Controller (demo)"
-
-
 def _reset(base: Path) -> None:
-    """Forget earlier demo runs in this data dir: the warehouse, dlt's and dbt's state, the sandbox ERP's edits."""
+    """Forget earlier demo runs in this data dir: warehouse, dlt / dbt / Dagster state, the sandbox ERP's edits."""
     for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
         (base / name).unlink(missing_ok=True)
-    for name in ("dlt", "state", "dbt"):
+    for name in ("dlt", "state", "dbt", "dagster"):
         shutil.rmtree(base / name, ignore_errors=True)
     for name in ("state", "run"):  # the ERP's persisted edits; pids, logs and credentials of stopped simulators
         shutil.rmtree(base / "sandbox" / name, ignore_errors=True)
 
 
-def _correct_billing_schedules(base: Path, manifest: dict[str, Any], say: Callable[[str], None]) -> dict[str, Any]:
-    """Plan → approve → apply → verify the billing-schedule corrections, then ingest the ERP and rebuild."""
-    from ingestion.run import run_vendor
-    from reverse_etl import runs
-    from reverse_etl.cli import plan_table
+def _dagster(base: Path) -> tuple[Any, Any]:
+    import dagster as dg
 
-    from .transform import build_changed
+    home = base / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(INSTANCE_CONFIG, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    from orchestration.definitions import defs
 
-    say("correcting the ERP's billing schedules (reverse ETL: plan → approve → apply → verify):")
-    plan = runs.plan(base)
-    say(plan_table(plan, limit=12))
-    runs.approve_plan(plan.plan_id, DEMO_APPROVER, data_dir=base)
-    say(f"  approved by {DEMO_APPROVER}")
-    report = runs.apply_plan(plan.plan_id, base, say=lambda m: say("  " + m.strip()))
-    verified = runs.verify_plan(plan.plan_id, base)
-    run_vendor("netsuite", say=lambda _: None)
-    _, rebuilt = build_changed(base, as_of=manifest["as_of"])
-    left = _open_exceptions_by_kind(base).get("billing_schedule_drift", (0, 0))[0] if rebuilt.success else None
-    text = (f"billing-schedule corrections: plan {plan.plan_id}, {len(plan.items)} line operations on "
-            f"{len(plan.schedules)} schedules, approved by {DEMO_APPROVER}; apply {report.status}: "
-            f"{report.written} written, {report.conflicts} conflicts, {report.rejected} rejected "
-            f"({report.erp.get('requests')} ERP requests); verify: {verified.verified} schedules hold the approved "
-            f"lines, {len(verified.mismatched)} differ; after re-ingesting the ERP and rebuilding: "
-            f"{left} billing_schedule_drift left")
-    return {"plan_id": plan.plan_id, "items": len(plan.items), "schedules": len(plan.schedules),
-            "apply": report.public(), "verify": verified.public(), "drift_left": left, "text": text}
+    return dg.DagsterInstance.get(), defs
 
 
-def _open_exceptions_by_kind(data_dir: Any) -> dict[str, tuple[int, Decimal]]:
+def _run(defs: Any, instance: Any, job: str, say: Callable[[str], None], run_config: dict | None = None) -> Any:
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI keeps every event
+    result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config={**(run_config or {}), **quiet},
+                                                          raise_on_error=False)
+    steps = [e for e in result.all_events if e.is_step_success or e.is_step_failure]
+    say(f"  run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'} "
+        f"({sum(e.is_step_success for e in steps)} steps ok, {sum(e.is_step_failure for e in steps)} failed)")
+    if not result.success:
+        failures = [e.message for e in result.all_events if e.is_step_failure]
+        raise RuntimeError(f"Dagster job {job} failed: " + " | ".join(str(f)[:500] for f in failures))
+    return result
+
+
+def _open_exceptions_by_kind(data_dir: Path) -> dict[str, tuple[int, Decimal]]:
     import duckdb
 
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
@@ -120,3 +132,23 @@ def _open_exceptions_by_kind(data_dir: Any) -> dict[str, tuple[int, Decimal]]:
     finally:
         con.close()
     return {kind: (n, total if total is not None else Decimal(0)) for kind, n, total in rows}
+
+
+def _kpis(data_dir: Path) -> list[tuple[str, str]]:
+    """One value per KPI for the latest month up to the as-of date (its 'all' dimension when it has one)."""
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        rows = con.execute(
+            "select kpi_name, kpi_unit, kpi_value, currency_code from marts.contract_to_cash_kpis "
+            "where kpi_month = (select max(kpi_month) from marts.contract_to_cash_kpis where kpi_month <= as_of_date) "
+            "qualify row_number() over (partition by kpi_name order by (kpi_dimension = 'all') desc, "
+            "kpi_dimension) = 1 order by kpi_name").fetchall()
+    finally:
+        con.close()
+    out = []
+    for name, unit, value, currency in rows:
+        number = f"{Decimal(value).quantize(Decimal('0.01')):,}" if value is not None else "—"
+        out.append((name, f"{number} {currency or unit}"))
+    return out

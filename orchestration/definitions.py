@@ -17,17 +17,16 @@ from .defs.automation import (
                                nightly_refresh,
                                nightly_schedule,
 )
-from .defs.checks import (erp_holds_the_approved_schedules, open_breaks_within_thresholds, raw_freshness_checks,
-                          raw_freshness_sensor)
+from .defs.checks import erp_holds_the_approved_schedules, open_breaks_within_thresholds
 from .defs.ingestion.assets import ingestion_assets
 from .defs.reverse_etl.assets import billing_schedule_plan, billing_schedules
 from .defs.transform.assets import dbt_models, dbt_resource
 
 defs = dg.Definitions(
     assets=[*ingestion_assets, dbt_models, billing_schedule_plan, billing_schedules],
-    asset_checks=[*raw_freshness_checks, open_breaks_within_thresholds, erp_holds_the_approved_schedules],
+    asset_checks=[open_breaks_within_thresholds, erp_holds_the_approved_schedules],
     jobs=[nightly_refresh, finance_corrections, amendment_propagation],
     schedules=[nightly_schedule],
-    sensors=[ironclad_amendment_approvals, raw_freshness_sensor],
+    sensors=[ironclad_amendment_approvals],
     resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
 )

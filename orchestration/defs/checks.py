@@ -1,7 +1,7 @@
 """Asset checks beyond dbt's own tests (those are already checks on every dbt asset):
 
-- freshness of each raw source: every raw table loaded within the last 26 hours (the nightly run plus
-  slack), evaluated by a freshness sensor;
+- freshness of each raw source: a FreshnessPolicy on every raw table (lib/translators.py: overdue when not
+  loaded for 26 hours), which Dagster evaluates itself;
 - reconciliation thresholds on the finance exception queue: open breaks per kind at most the firm's limits
   (`C2C_RECON_THRESHOLDS`, JSON {kind: max open}; default: no open write_conflict or write_rejected — a
   correction the ERP refused or that collided with a user's edit needs a person);
@@ -9,7 +9,6 @@
   must still hold the approved lines.
 """
 
-import datetime as dt
 import json
 import os
 
@@ -20,15 +19,8 @@ from reverse_etl import runs
 
 from ..lib.keys import ERP_WRITE_KEY
 from ..settings import warehouse
-from .ingestion.assets import ingestion_assets
 
 DEFAULT_THRESHOLDS = {"write_conflict": 0, "write_rejected": 0}
-
-raw_freshness_checks = dg.build_last_update_freshness_checks(
-    assets=ingestion_assets, lower_bound_delta=dt.timedelta(hours=26))
-raw_freshness_sensor = dg.build_sensor_for_freshness_checks(
-    freshness_checks=raw_freshness_checks, name="raw_freshness", minimum_interval_seconds=600)
-
 
 def thresholds() -> dict[str, int]:
     configured = os.environ.get("C2C_RECON_THRESHOLDS")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,13 +13,17 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from .keys import dbt_model_key, dbt_source_key, raw_key
 
+# every raw table is loaded at least nightly: overdue after 26 hours (the nightly run plus slack)
+RAW_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=25))
+
 
 class PlatformDltTranslator(DagsterDltTranslator):
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         spec = super().get_asset_spec(data)
         system = data.resource.source_name
         return spec.replace_attributes(key=raw_key(system, data.resource.table_name or data.resource.name),
-                                       deps=[], group_name=f"ingestion_{system}", kinds={"dlt", "duckdb"})
+                                       deps=[], group_name=f"ingestion_{system}", kinds={"dlt", "duckdb"},
+                                       freshness_policy=RAW_FRESHNESS)
 
 
 class PlatformDbtTranslator(DagsterDbtTranslator):

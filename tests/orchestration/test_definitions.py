@@ -60,6 +60,7 @@ def test_every_raw_table_feeds_its_staging_model_and_lineage_reaches_the_erp_wri
             assert asset_graph.has(key), f"no asset for the raw table {key.to_user_string()}"
             children = asset_graph.get(key).child_keys
             assert children and all(c.path[0] == "staging" for c in children), (key, children)
+            assert asset_graph.get(key).freshness_policy is not None, f"{key.to_user_string()} has no freshness policy"
     # raw → staging → … → sync → plan → ERP write, without a gap
     upstream = asset_graph.get(ERP_WRITE_KEY).parent_keys
     assert upstream == {PLAN_KEY}
@@ -91,4 +92,4 @@ def test_amendment_propagation_runs_what_an_amendment_touches(graph) -> None:
     assert {raw_key("ironclad", "records"), PLAN_KEY, ERP_WRITE_KEY,
             dg.AssetKey(["canonical", "dim_contracts"])} <= keys
     assert raw_key("kantata", "time_entries") not in keys and raw_key("netsuite", "invoice") not in keys
-    assert {s.name for s in defs.sensors} == {"ironclad_amendment_approvals", "raw_freshness"}
+    assert {s.name for s in defs.sensors} == {"ironclad_amendment_approvals"}
