@@ -42,14 +42,10 @@ def transform(as_of: str | None, target: str | None, select: str | None, full: b
     """
     from ingestion.common.settings import data_dir
 
-    from .transform import build, build_changed
+    from .transform import build, build_changed, default_as_of
 
     base = data_dir()
-    manifest = base / "sandbox" / "manifest.json"
-    if as_of is None and manifest.exists() and not any(k.startswith("SOURCES__") and k.endswith("__BASE_URL") for k in __import__("os").environ):
-        import json
-
-        as_of = json.loads(manifest.read_text())["as_of"]
+    as_of = as_of or default_as_of(base)
     if select:
         plan_public = {"mode": "selected", "reason": f"--select {select}", "changed_sources": []}
         summary = build(base, as_of=as_of, target=target, select=select, unit_tests=unit_tests)

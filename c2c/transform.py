@@ -34,6 +34,18 @@ class BuildSummary:
         return "\n".join(lines)
 
 
+def default_as_of(data_dir: Path) -> str | None:
+    """The rules' as-of date when none is given: `C2C_AS_OF`; else, when the sandbox is the target (no vendor
+    base URL configured), the sandbox manifest's (its breaks assume it); else None (dbt uses the run date)."""
+    import json
+
+    if os.environ.get("C2C_AS_OF"):
+        return os.environ["C2C_AS_OF"]
+    manifest = data_dir / "sandbox" / "manifest.json"
+    sandbox = not any(k.startswith("SOURCES__") and k.endswith("__BASE_URL") for k in os.environ)
+    return json.loads(manifest.read_text())["as_of"] if sandbox and manifest.exists() else None
+
+
 def dbt_env(data_dir: Path, target: str | None = None) -> dict[str, str]:
     # dbt's target dir (compiled SQL, run_results, the partial-parse cache) lives in the data dir: two data dirs
     # never share it, and the partial-parse cache stays valid for its own profile (a changed warehouse path

@@ -1,25 +1,17 @@
 """Run-time settings of the Dagster code (read when a run needs them, never at import): the data dir, the
-rules' as-of date, the dbt target."""
+rules' as-of date (c2c.transform.default_as_of), the warehouse."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from c2c.transform import default_as_of
 from ingestion.common.settings import data_dir
 
 
 def as_of_date() -> str | None:
-    """`C2C_AS_OF` when set; else the sandbox manifest's as-of date when the sandbox is the target; else None
-    (dbt then uses the run date)."""
-    if os.environ.get("C2C_AS_OF"):
-        return os.environ["C2C_AS_OF"]
-    manifest = data_dir() / "sandbox" / "manifest.json"
-    sandbox = not any(k.startswith("SOURCES__") and k.endswith("__BASE_URL") for k in os.environ)
-    if sandbox and manifest.exists():
-        return json.loads(manifest.read_text())["as_of"]
-    return None
+    return default_as_of(data_dir())
 
 
 def dbt_vars() -> list[str]:
