@@ -58,6 +58,7 @@ def approved_scope(store: Store, plan: Plan) -> set[str]:
     if not approvals:
         raise ApprovalError("the plan is not approved; nothing was sent to the ERP", plan=plan.plan_id)
     keys: set[str] = set()
+    valid = False
     problems = []
     for approval in approvals:
         contracts = json.loads(approval["scope"]) if approval["scope"] else None
@@ -67,8 +68,9 @@ def approved_scope(store: Store, plan: Plan) -> set[str]:
         elif items_digest(scoped) != approval["items_digest"]:
             problems.append(f"{approval['approval_id']}: the items changed after the approval")
         else:
+            valid = True
             keys |= {i["write_key"] for i in scoped}
-    if not keys:
+    if not valid:  # (a valid approval of an empty plan applies nothing, without an error)
         raise ApprovalError("no valid approval: " + "; ".join(problems) + "; nothing was sent to the ERP",
                             plan=plan.plan_id)
     return keys
