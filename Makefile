@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery clean docs
+.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
 
 install: $(STAMP)
 
@@ -54,7 +54,10 @@ docs: export C2C_DATA_DIR ?= $(CURDIR)/data
 docs: $(STAMP)  ## dbt docs catalog and lineage of the warehouse (run the demo or `c2c transform` first)
 	$(BIN)/dbt docs generate --project-dir transform --profiles-dir transform --target-path $(C2C_DATA_DIR)/dbt/target
 
-bench: bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery
+bench: bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation
+
+bench-propagation: $(STAMP)  ## change order approved -> corrected schedule read back, Dagster vs direct, at small (p50 must <= 60 s)
+	$(BIN)/python -m benchmarks.propagation
 
 bench-incremental: $(STAMP)  ## chain after 1 % of records change vs a full refresh, at medium (must <= 0.15)
 	$(BIN)/python -m benchmarks.incremental --size medium

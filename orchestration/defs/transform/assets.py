@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from ...lib.translators import PlatformDbtTranslator
-from ...settings import dbt_vars
+from ...settings import data_dir, dbt_vars
 from .project import dbt_project, ensure_manifest
 
 TRANSLATOR = PlatformDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -21,7 +21,10 @@ TRANSLATOR = PlatformDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_
             exclude="resource_type:unit_test")
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """dbt build of the selected models (unit tests run in CI, not in production runs)."""
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *dbt_vars()], context=context).stream()
+    # one target dir per data dir (not dagster-dbt's one per run): dbt's partial parsing then skips re-parsing
+    # an unchanged project (≈ 10 s a run), as `c2c transform` does
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *dbt_vars()], context=context,
+                       target_path=data_dir() / "dbt" / "target-dagster").stream()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,0 +1,183 @@
+"""`propagation` (BENCHMARKS.md): seconds from a change order approved in the sandbox CLM to the corrected
+schedule read back from the sandbox ERP, auto-apply policy on, at `small` (must p50 ≤ 60 s, aim ≤ 15 s);
+and the orchestration overhead: the same steps run by Dagster ÷ run directly.
+
+Set-up: the firm generated, the sandbox up, the chain run once directly and its 21 planted drifts corrected
+(so each later plan holds only the new change), the auto-apply policy on (C2C_RETL_AUTO_APPLY_MAX_IMPACT).
+Each round changes an approved fixed-fee change order in Ironclad (a milestone amount + 1 000, as an
+approver's edit would) and then alternates:
+- A (Dagster): the Ironclad sensor is evaluated once (a daemon would tick within its 30 s interval: not
+  counted here, said in the result) and its run request executes `amendment_propagation` in-process;
+- B (direct): `run_vendor("ironclad")`, `build_changed`, `runs.plan`, the policy's approval, `apply`.
+Each is timed from the Ironclad edit to the moment the ERP's schedule line reads back with the new amount.
+
+    python -m benchmarks.propagation [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .common import report
+
+VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
+
+
+def _ironclad(endpoints: dict[str, Any]) -> httpx.Client:
+    ep = endpoints["ironclad"]
+    token = httpx.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
+    return httpx.Client(base_url=ep["base_url"], headers={"Authorization": f"Bearer {token}", **ep["headers"]},
+                        timeout=30)
+
+
+def _erp_amount(endpoints: dict[str, Any], line_key: str) -> Decimal | None:
+    ep = endpoints["netsuite"]
+    token = httpx.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
+    answer = httpx.post(ep["base_url"] + "/query/v1/suiteql?limit=5",
+                        headers={"Authorization": f"Bearer {token}", "Prefer": "transient"},
+                        json={"q": f"SELECT amount FROM billingschedulerecurrence WHERE custcol_c2c_line_key = '{line_key}' "
+                                   "AND invoice IS NULL"}, timeout=30).json()
+    items = answer.get("items") or []
+    return Decimal(str(items[0]["amount"])) if items else None
+
+
+def _candidates(data_dir: Path, endpoints: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(record id, property, line key, old value) of approved milestone change orders whose line is open."""
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        rows = con.execute("select id, ironclad_id, properties from raw_ironclad.records where type = 'amendment'"
+                           ).fetchall()
+    finally:
+        con.close()
+    out = []
+    for record_id, ironclad_id, props in rows:
+        props = json.loads(props) if isinstance(props, str) else props
+        if (props.get("approvalStatus") or {}).get("value") != "approved":
+            continue
+        parent = None
+        for name, prop in props.items():
+            if name.startswith("milestone_") and name.endswith("_amount"):
+                milestone = name[len("milestone_"):-len("_amount")]
+                parent = parent or _contract_of(data_dir, record_id)
+                line_key = f"{parent}-{milestone}"
+                if parent and _erp_amount(endpoints, line_key) is not None:
+                    out.append((record_id, name, line_key, prop["value"]))
+    return out
+
+
+def _contract_of(data_dir: Path, amendment_id: str) -> str | None:
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        row = con.execute("select p.ironclad_id from raw_ironclad.records a join raw_ironclad.records p "
+                          "on p.id = a.parent_id where a.id = ?", [amendment_id]).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def _wait_for(endpoints: dict[str, Any], line_key: str, amount: Decimal, deadline: float) -> bool:
+    while time.time() < deadline:
+        if _erp_amount(endpoints, line_key) == amount:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="small")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ["C2C_RETL_AUTO_APPLY_MAX_IMPACT"] = "1000000000"
+    from sandbox.firm.generate import generate
+    from sandbox.server import down, up
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        manifest = generate(args.size, 42, base / "sandbox")
+        os.environ["C2C_DATA_DIR"] = str(base)
+        home = base / "dagster"
+        home.mkdir()
+        shutil.copy(Path(__file__).resolve().parents[1] / "orchestration" / "instance" / "dagster.yaml", home)
+        os.environ["DAGSTER_HOME"] = str(home)
+        endpoints = up(base, log=lambda _: None)
+        dagster_s, direct_s = [], []
+        try:
+            import dagster as dg
+
+            from c2c.transform import build_changed
+            from ingestion.run import run_vendor
+            from orchestration.defs.automation import ironclad_amendment_approvals
+            from orchestration.definitions import defs
+            from reverse_etl import runs
+
+            def direct_chain() -> None:
+                run_vendor("ironclad", say=lambda _: None)
+                build_changed(base, as_of=manifest["as_of"])
+                made = runs.plan(base)
+                if made.items and runs.auto_approve_plan(made.plan_id, base)[0]:
+                    runs.apply_plan(made.plan_id, base, say=lambda _: None)
+
+            for vendor in VENDORS:  # baseline: the chain once, the planted drifts corrected
+                run_vendor(vendor, say=lambda _: None)
+            direct_chain()
+            run_vendor("netsuite", say=lambda _: None)
+            build_changed(base, as_of=manifest["as_of"])
+            instance = dg.DagsterInstance.get()
+            cursor = None
+            context = dg.build_sensor_context(instance=instance, cursor=cursor)
+            list(ironclad_amendment_approvals(context))  # the sensor's cursor past every existing change order
+            cursor = context.cursor
+            job = defs.resolve_job_def("amendment_propagation")
+            candidates = _candidates(base, endpoints)
+            with _ironclad(endpoints) as client:
+                for i in range(min(args.rounds * 2, len(candidates))):
+                    record_id, prop, line_key, old = candidates[i]
+                    new = {"amount": float(Decimal(str(old["amount"])) + 1000), "currency": old["currency"]}
+                    t0 = time.time()
+                    client.patch(f"/records/{record_id}", json={"addProperties": {
+                        prop: {"type": "monetary_amount", "value": new}}}).raise_for_status()
+                    if i % 2 == 0:
+                        context = dg.build_sensor_context(instance=instance, cursor=cursor)
+                        requests = list(ironclad_amendment_approvals(context))
+                        cursor = context.cursor
+                        for request in requests:
+                            job.execute_in_process(instance=instance, tags=request.tags, run_config={
+                                "loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+                    else:
+                        direct_chain()
+                    ok = _wait_for(endpoints, line_key, Decimal(str(new["amount"])), time.time() + 120)
+                    seconds = time.time() - t0
+                    (dagster_s if i % 2 == 0 else direct_s).append(seconds)
+                    print(f"round {i // 2 + 1} {'dagster' if i % 2 == 0 else 'direct '}: {line_key} "
+                          f"{old['amount']} -> {new['amount']} read back from the ERP in {seconds:.1f}s "
+                          f"({'ok' if ok else 'NOT CORRECTED'})", flush=True)
+        finally:
+            down(base)
+    pairs = min(len(dagster_s), len(direct_s))
+    ratios = [dagster_s[k] / direct_s[k] for k in range(pairs)] or [float("nan")]
+    report("propagation", ratios, {"size": args.size, "p50_seconds_dagster": round(statistics.median(dagster_s), 1),
+                                   "p50_seconds_direct": round(statistics.median(direct_s), 1),
+                                   "ratio_is": "Dagster ÷ direct (orchestration overhead)",
+                                   "sensor_interval_not_counted_s": 30,
+                                   "target": "p50 must <= 60 s, aim <= 15 s"})
+
+
+if __name__ == "__main__":
+    main()
