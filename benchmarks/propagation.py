@@ -155,7 +155,7 @@ def main() -> None:
                         prop: {"type": "monetary_amount", "value": new}}}).raise_for_status()
                     if i % 2 == 0:
                         context = dg.build_sensor_context(instance=instance, cursor=cursor)
-                        requests = list(ironclad_amendment_approvals(context))
+                        requests = [r for r in ironclad_amendment_approvals(context) if isinstance(r, dg.RunRequest)]
                         cursor = context.cursor
                         for request in requests:
                             job.execute_in_process(instance=instance, tags=request.tags, run_config={

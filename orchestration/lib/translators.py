@@ -34,7 +34,7 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn") or []
-        folders = [part for part in fqn[1:-1]]  # c2c / <folder> / [<sub folder>] / <name>
+        folders = list(fqn[1:-1])  # c2c / <folder> / [<sub folder>] / <name>
         if not folders:
             return "transform"
         if folders[0] in ("staging", "marts") and len(folders) > 1:

@@ -24,7 +24,7 @@ def _evaluate(cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
     from orchestration.defs.automation import ironclad_amendment_approvals
 
     context = dg.build_sensor_context(cursor=cursor)
-    requests = list(ironclad_amendment_approvals(context))
+    requests = [r for r in ironclad_amendment_approvals(context) if isinstance(r, dg.RunRequest)]
     return requests, context.cursor
 
 
@@ -39,14 +39,17 @@ def test_one_run_per_approved_amendment_and_none_twice(erp_sandbox, tmp_path: Pa
     approved = [a for a in amendments if a["properties"]["approvalStatus"]["value"] == "approved"]
     draft = next(a for a in amendments if a["properties"]["approvalStatus"]["value"] == "draft")
 
-    first, cursor = _evaluate(None)
+    started, cursor = _evaluate(None)  # first tick: no runs for history, the cursor moves to now
+    assert started == [] and cursor == max(a["lastUpdated"] for a in amendments)
+
+    first, cursor = _evaluate("1970-01-01T00:00:00.000Z")  # a replay of the whole history
     keys = [r.run_key for r in first]
     assert len(keys) == len(set(keys)) == len(approved) > 0
     assert {r.tags["c2c/amendment"] for r in first} == {a["ironcladId"] for a in approved}
     assert cursor == max(a["lastUpdated"] for a in amendments)
 
     again, cursor_again = _evaluate(cursor)  # a repeated poll: only the boundary record comes back, same key
-    assert set(r.run_key for r in again) <= set(keys) and cursor_again == cursor
+    assert {r.run_key for r in again} <= set(keys) and cursor_again == cursor
 
     with _ironclad(erp_sandbox) as client:
         try:
