@@ -4,8 +4,10 @@ no browser download), and `dagster dev` started on a free loopback port in its o
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -39,11 +41,12 @@ def ensure_chromium() -> Path:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise BrowserUnavailable(f"{CHROMIUM} is missing and we cannot apt-get it (not root, or no apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "chromium"]
-    done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
+    wait_lock = ["-o", "DPkg::Lock::Timeout=300"]  # another apt-get may hold the lock for a while
+    install = ["apt-get", *wait_lock, "install", "-y", "-q", "chromium"]
+    done = subprocess.run(install, env=env, check=False, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:  # a fresh box has no package lists yet
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, text=True, timeout=600)
-        done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
+        subprocess.run(["apt-get", *wait_lock, "update", "-q"], env=env, check=False, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(install, env=env, check=False, capture_output=True, text=True, timeout=900)
     if done.returncode != 0 or not CHROMIUM.exists():
         raise BrowserUnavailable(f"`{' '.join(install)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return CHROMIUM
@@ -52,21 +55,17 @@ def ensure_chromium() -> Path:
 def ensure_playwright() -> None:
     """Playwright's Python package (from the lock; installed into this venv when missing). Its bundled driver
     is all it needs: the browser is Debian's."""
-    try:
-        import playwright.sync_api  # noqa: F401
+    if importlib.util.find_spec("playwright") is not None:
         return
-    except ImportError:
-        pass
     uv = VENV_BIN / "uv"
     cmd = ([str(uv), "pip", "install", "--python", sys.executable, PLAYWRIGHT] if uv.exists()
            else [sys.executable, "-m", "pip", "install", PLAYWRIGHT])
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise BrowserUnavailable(f"`{' '.join(cmd)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    import importlib
-
     importlib.invalidate_caches()
-    import playwright.sync_api  # noqa: F401
+    if importlib.util.find_spec("playwright") is None:
+        raise BrowserUnavailable(f"{PLAYWRIGHT} installed but not importable from {sys.executable}")
 
 
 @contextmanager
@@ -94,35 +93,30 @@ def dagster_env(data_dir: Path, dagster_home: Path) -> dict[str, str]:
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def dagster_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> str:
-    """Run a `dagster` CLI command from the repo against workspace.yaml; its output (raises on failure)."""
-    done = subprocess.run([str(VENV_BIN / "dagster"), *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
-    if done.returncode != 0:
-        raise RuntimeError(f"dagster {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}"
-                           f"\n{done.stderr[-4000:]}")
-    return done.stdout
-
-
 class DagsterDev:
-    """`dagster dev -h 127.0.0.1 -p <free port> -w workspace.yaml` in its own session (process group), as
-    `make ui` runs it; stopped by signalling that group, never by name."""
+    """`dagster dev -h 127.0.0.1 -p <free port> -w workspace.yaml` from the repo, as `make ui` runs it, in its
+    own session (process group); stopped by signalling that group, never by name. `stop_sensors` are stopped in
+    the instance first (`dagster sensor stop`, same process group), before the daemon could tick them."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env, self.log_path = env, log_path
+    def __init__(self, env: dict[str, str], log_path: Path, stop_sensors: list[str] | tuple[str, ...] = ()) -> None:
+        self.env, self.log_path, self.stop_sensors = env, log_path, list(stop_sensors)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "DagsterDev":
-        log = open(self.log_path, "ab")
-        try:
-            self.proc = subprocess.Popen(
-                [str(VENV_BIN / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(self.port), "-w", "workspace.yaml"],
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
-        finally:
-            log.close()
+    def command(self) -> list[str]:
+        dagster = str(VENV_BIN / "dagster")
+        dev = [dagster, "dev", "-h", "127.0.0.1", "-p", str(self.port), "-w", "workspace.yaml"]
+        if not self.stop_sensors:
+            return dev
+        steps = [shlex.join([dagster, "sensor", "stop", name, "-w", "workspace.yaml"]) for name in self.stop_sensors]
+        return ["/bin/sh", "-c", " && ".join([*steps, "exec " + shlex.join(dev)])]
+
+    def start(self) -> DagsterDev:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.command(), cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=_default_signals)  # noqa: PLW1509 (two signal() calls only)
         return self
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
@@ -163,21 +157,37 @@ class DagsterDev:
         except OSError:
             return ""
 
+    def terminate(self) -> None:
+        """Ask the whole group to shut down (SIGTERM) without waiting; `stop()` then waits for it."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
     def stop(self, timeout: float = 30) -> None:
-        if self.proc is None or self.proc.poll() is not None and not _group_alive(self.proc.pid):
+        """SIGTERM to the group, SIGKILL to what is left after `timeout` seconds; reaps the leader."""
+        if self.proc is None:
             return
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
+            if not _group_alive(self.proc.pid):
+                break
             try:
                 os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline and _group_alive(self.proc.pid):
-                self.proc.poll()
+                self.proc.poll()  # reap the leader: a zombie would keep the group "alive"
                 time.sleep(0.2)
-            if not _group_alive(self.proc.pid):
-                break
         self.proc.wait(timeout=10)
+
+
+def _default_signals() -> None:
+    """In the child before exec: SIGINT and SIGTERM back to their defaults. A parent started with a plain `&`
+    ignores them, the ignore is inherited, and `dagster dev` then cannot stop its webserver and daemon."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _group_alive(pgid: int) -> bool:
