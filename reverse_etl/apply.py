@@ -42,8 +42,8 @@ from .plan import Plan
 from .store import SUCCESS, Store, iter_chunks
 
 log = logging.getLogger("reverse_etl")
-OUTCOME_COUNTERS = {"written": "written", "landed": "written", "already_applied": "skipped", "skipped": "skipped",
-                    "superseded": "skipped", "conflict": "conflicts", "rejected": "rejected", "failed": "failed"}
+OUTCOME_COUNTERS = {"written": "written", "landed": "written", "already_applied": "skipped", "superseded": "skipped",
+                    "conflict": "conflicts", "rejected": "rejected", "failed": "failed"}
 
 
 @dataclass
@@ -123,8 +123,8 @@ class Applier:
                           phase=phase, **fields)
 
     def _outcome(self, schedule: dict[str, Any], outcome: str, **fields: Any) -> None:
-        if outcome != "skipped":  # not awaited: a lost outcome is re-derived from the ERP by the next run
-            self._ledger(schedule, "outcome", outcome=outcome, wait=False, **fields)
+        # not awaited: a lost outcome is re-derived from the ERP by the next run
+        self._ledger(schedule, "outcome", outcome=outcome, wait=False, **fields)
         n = self.items_by_write.get(schedule["write_key"], 0)
         with self._lock:
             counter = OUTCOME_COUNTERS[outcome]
