@@ -41,10 +41,7 @@ def plan_table(plan: Any, limit: int = 60) -> str:
         lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
     if len(rows) > limit:
         lines.append(f"  … {len(rows) - limit} more (--json lists every item)")
-    totals: dict[str, Decimal] = {}
-    for item in plan.items:
-        totals[item["currency_code"]] = totals.get(item["currency_code"], Decimal(0)) + Decimal(item["amount_change"])
-    lines.append("money impact: " + ", ".join(f"{_money(v)} {k}" for k, v in sorted(totals.items())))
+    lines.append("money impact: " + ", ".join(f"{_money(v)} {k}" for k, v in plan.impact_by_currency().items()))
     for key, reason in blocked.items():
         lines.append(f"BLOCKED {key}: {reason}")
     return "\n".join(lines)

@@ -38,6 +38,13 @@ class Plan:
     def items_digest(self) -> str:
         return items_digest(self.items)
 
+    def impact_by_currency(self) -> dict[str, Decimal]:
+        """Σ of the items' amount changes per currency, in currency order."""
+        totals: dict[str, Decimal] = {}
+        for item in self.items:
+            totals[item["currency_code"]] = totals.get(item["currency_code"], Decimal(0)) + Decimal(item["amount_change"])
+        return dict(sorted(totals.items()))
+
 
 def items_digest(items: list[dict[str, Any]]) -> str:
     keys = ("item_key", "op", "erp_line", "before_amount", "before_date", "after_amount", "after_date")

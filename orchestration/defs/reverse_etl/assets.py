@@ -4,7 +4,6 @@ approver). Wiring only: the work is reverse_etl/runs.py."""
 
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import dagster as dg
 
@@ -18,13 +17,6 @@ SYNC_DEPS = [dg.AssetKey(["sync", "sync_erp__billing_schedule_corrections_v1"]),
              dg.AssetKey(["reconciliation", "finance_exceptions"])]
 
 
-def _impact_by_currency(plan: runs.Plan) -> dict[str, str]:
-    totals: dict[str, Decimal] = {}
-    for item in plan.items:
-        totals[item["currency_code"]] = totals.get(item["currency_code"], Decimal(0)) + Decimal(item["amount_change"])
-    return {k: format(v, "f") for k, v in sorted(totals.items())}
-
-
 @dg.asset(key=PLAN_KEY, deps=SYNC_DEPS, group_name="reverse_etl", pool="duckdb", kinds={"netsuite"},
           description="The billing-schedule correction plan: the pinned sync feed diffed with NetSuite's live "
                       "schedules (create / update / cancel per line, before → after, money impact).")
@@ -33,7 +25,7 @@ def billing_schedule_plan(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     context.log.info(plan_table(plan))
     return dg.MaterializeResult(metadata={
         "plan_id": plan.plan_id, "schedules": len(plan.schedules), "items": len(plan.items),
-        "money_impact": _impact_by_currency(plan),
+        "money_impact": {k: format(v, "f") for k, v in plan.impact_by_currency().items()},
         "blocked": sum(1 for s in plan.schedules if s["blocked_reason"]),
         "plan": dg.MetadataValue.md("```\n" + plan_table(plan, limit=200) + "\n```"),
     })
