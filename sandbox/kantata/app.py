@@ -1,4 +1,5 @@
-"""The Kantata OX API v1 simulator as one ASGI app: bearer auth, throttling, list / show / write endpoints.
+"""The Kantata OX API v1 simulator as one ASGI app: bearer auth, throttling, list / show / write endpoints
+(time entries: writes.py; story updates, e.g. a milestone marked completed: story_writes.py).
 
 Every path is served with and without the `.json` suffix (the docs write `/time_entries.json`, the vendor
 OpenAPI `/time_entries`). Errors use the vendor's `{"errors":[{"type","message"[,"field"]}]}` shape.
@@ -31,6 +32,7 @@ from sandbox.common.tokens import TokenStatus, TokenStore, bearer
 from .envelope import Paging, envelope, include_names, paging, resource_for, side_load
 from .resources import ID_SORT, ParamError, Resource, time_window
 from .store import Store, account_timezone, utc_offset_minutes
+from .story_writes import StoryWriter
 from .writes import Invalid, TimeEntryWriter, parse_body
 
 VENDOR = "kantata"
@@ -195,7 +197,7 @@ class _Api:
         resource = body.get("resource", "time_entries")
         if resource not in self.store.tables:
             return json_response({"error": f"unknown resource {resource!r}"}, status=400)
-        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         changes: dict[str, Any] = {"updated_at": now}
         if "notes" in self.store.tables[resource].schema:
             changes["notes"] = body.get("notes", "bulk edit")
@@ -224,11 +226,14 @@ class _Api:
             return _fail(404, "Page not found")
         if request.method == "GET":
             return self.listing(request, resource, rid)
-        if request.method == "PUT" and resource.key == WRITABLE:
+        if request.method == "PUT" and resource.key in (WRITABLE, "stories"):
             body = parse_body(raw, request.headers.get("content-type", ""))
-            position = TimeEntryWriter(self.store).update(rid, body.get("time_entry"))
+            if resource.key == "stories":
+                position = StoryWriter(self.store).update(rid, body.get("story"))
+            else:
+                position = TimeEntryWriter(self.store).update(rid, body.get("time_entry"))
             if position is None:
-                return _fail(404, f"Could not find time entry {rid}")
+                return _fail(404, f"Could not find {_SINGULAR[resource.key]} {rid}")
             return self.present(request, resource, [position], 200)
         return _fail(404, "Page not found")
 

@@ -3,7 +3,8 @@
 DuckDB answers a list query with the ordered row ids (`rowid`) of every match. That list is cached per
 (table version, filters, order), so successive pages of one query are slices of it, and a page's rows are a
 gather from the polars mirror of the table, whose row i is DuckDB's rowid i (both are the parquet order; the
-load checks it). Writes (time entries) update both and bump the table's version, which retires cached lists.
+load checks it). Writes (time entries, stories and the state-change rows a story update adds) update both
+and bump the table's version, which retires cached lists.
 """
 
 from __future__ import annotations
