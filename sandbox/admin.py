@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -61,10 +63,30 @@ class Admin:
             raise SandboxError("resetting the account is a NetSuite (ERP) feature")
         return self._call("POST", "/netsuite/reset")
 
+    def record_payment(self, invoice_id: int | str, amount: Decimal | str | int | None = None,
+                       date: dt.date | str | None = None) -> dict[str, Any]:
+        """NetSuite: finance receives a customer payment for the invoice (`amount` default: its open balance;
+        `date` default: today UTC). Answers {payment_id, invoice_id, invoice_status, applied, open_balance,
+        lastModifiedDate} (amounts as decimal strings)."""
+        if self.vendor != "netsuite":
+            raise SandboxError("recording a customer payment is a NetSuite (ERP) action")
+        body: dict[str, Any] = {}
+        if amount is not None:
+            body["amount"] = str(amount)
+        if date is not None:
+            body["date"] = date.isoformat() if isinstance(date, dt.date) else date
+        return self._call("POST", f"/netsuite/invoices/{invoice_id}/payment", body)
+
+    def set_invoice_status(self, invoice_id: int | str, status: str) -> dict[str, Any]:
+        """NetSuite: finance changes the invoice's status (e.g. "Pending Approval" -> "Open": approved)."""
+        if self.vendor != "netsuite":
+            raise SandboxError("invoice statuses are a NetSuite (ERP) feature")
+        return self._call("POST", f"/netsuite/invoices/{invoice_id}/status", {"status": status})
+
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "Admin":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -15,12 +15,16 @@ Writes need a writer token (else 403 INSUFFICIENT_PERMISSION); reads take either
 Admin extras: POST /_sandbox/netsuite/concurrent-edit {"type": "billingSchedule", "id": N[, "change": "amount"]};
 GET /_sandbox/netsuite/writes (committed writes per schedule id), POST /_sandbox/netsuite/writes/reset,
 POST /_sandbox/netsuite/reset (the account back to the generated firm, in place).
+Finance users' actions in the UI (ar_actions.py): POST /_sandbox/netsuite/invoices/{id}/payment
+{"amount": "123.45", "date": "YYYY-MM-DD"} (both optional: the open balance, today UTC) records a customer payment
+applied to the invoice; POST /_sandbox/netsuite/invoices/{id}/status {"status": "Open"} changes its status.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -37,6 +41,7 @@ from sandbox.common.simulator import SimulatorState, build_app
 from sandbox.common.tokens import TokenStatus, TokenStore, bearer
 
 from . import suiteql
+from .ar_actions import ActionError, InvoiceActions
 from .errors import LOGIN_DETAIL, NetSuiteError, error_body, error_response
 from .jwt import AssertionRejected, _b64url_decode, verify_assertion
 from .paging import ShortPager
@@ -78,6 +83,7 @@ class NetSuiteService:
         self.writer_creds: dict[str, str] | None = creds.get("writer")  # None: credentials made before it existed
         self.reader = RecordReader(store)
         self.writer = BillingScheduleWriter(store)
+        self.ar = InvoiceActions(store)
         self.pager = ShortPager(int(state.settings.get("seed") or 0))
 
     def close(self) -> None:
@@ -235,6 +241,29 @@ class NetSuiteService:
             return json_response({"error": str(exc)}, status=400)
         return json_response(result)
 
+    async def _ar_action(self, request: Request, action: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
+        try:
+            body = json.loads(await request.body() or b"{}", parse_float=Decimal)  # amounts stay exact
+        except ValueError:
+            return json_response({"error": "the body is not valid JSON"}, status=400)
+        if not isinstance(body, dict):
+            return json_response({"error": "the body must be a JSON object"}, status=400)
+        try:
+            result = await run_in_threadpool(action, body)
+        except ActionError as exc:
+            return json_response({"error": exc.message}, status=exc.status)
+        return json_response(result)
+
+    async def record_payment(self, request: Request) -> Response:
+        """A finance user receives a customer payment for the invoice (admin: not an API call of ours)."""
+        ident = request.path_params["ident"]
+        return await self._ar_action(request, lambda b: self.ar.record_payment(ident, b.get("amount"), b.get("date")))
+
+    async def set_invoice_status(self, request: Request) -> Response:
+        """A finance user changes the invoice's status, e.g. approves it (admin)."""
+        ident = request.path_params["ident"]
+        return await self._ar_action(request, lambda b: self.ar.set_status(ident, b.get("status")))
+
     async def reset(self, request: Request) -> Response:
         await run_in_threadpool(self.store.reset)
         self.writer.reset_commits()
@@ -276,6 +305,8 @@ def create_netsuite_app(firm: Path, state_dir: Path, creds: dict[str, Any], sett
         Route("/_sandbox/netsuite/writes", service.writes, methods=["GET"]),
         Route("/_sandbox/netsuite/writes/reset", service.writes, methods=["POST"]),
         Route("/_sandbox/netsuite/reset", service.reset, methods=["POST"]),
+        Route("/_sandbox/netsuite/invoices/{ident}/payment", service.record_payment, methods=["POST"]),
+        Route("/_sandbox/netsuite/invoices/{ident}/status", service.set_invoice_status, methods=["POST"]),
     ]
     app = build_app(sim, service.routes(), error_response, admin_extra=admin)
     starlette_app = app.app
