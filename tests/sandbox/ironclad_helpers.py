@@ -14,8 +14,8 @@ import polars as pl
 from jsonschema import Draft202012Validator, FormatChecker
 
 from sandbox.common.jsonio import dumps
-from tests.paths import VENDOR_SPECS
 from sandbox.firm.schema import SCHEMAS
+from tests.paths import VENDOR_SPECS
 from tests.sandbox.loopback import format_checker, load_spec
 
 SPECS = VENDOR_SPECS / "ironclad"

@@ -15,7 +15,6 @@ import pytest
 
 from sandbox import ironclad
 from sandbox.ironclad.errors import error_response
-
 from tests.sandbox.ironclad_helpers import Ironclad, Specs, build_docs, ts, write_firm
 from tests.sandbox.loopback import serve
 

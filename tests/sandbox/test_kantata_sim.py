@@ -13,7 +13,6 @@ import pytest
 
 from sandbox import kantata
 from sandbox.common import vendor
-
 from tests.sandbox.kantata_data import ARCHIVED_WORKSPACE, N_TIME_ENTRIES, build_tables, write_firm
 from tests.sandbox.kantata_helpers import ISO_OFFSET, Kantata, Specs, validate
 from tests.sandbox.loopback import serve

@@ -16,9 +16,15 @@ import pytest
 
 import sandbox.netsuite as ns
 from sandbox.netsuite.jwt import encode, make_assertion
-
-from tests.sandbox.netsuite_helpers import LINES_PER_INVOICE, N_CUSTOMERS, N_INVOICES, firm_tables, get_token, write_firm
 from tests.sandbox.loopback import serve
+from tests.sandbox.netsuite_helpers import (
+    LINES_PER_INVOICE,
+    N_CUSTOMERS,
+    N_INVOICES,
+    firm_tables,
+    get_token,
+    write_firm,
+)
 
 TRANSIENT = {"Prefer": "transient"}
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -18,9 +18,8 @@ import pytest
 
 import sandbox.salesforce as sf
 from sandbox.firm.schema import SCHEMAS
-
-from tests.sandbox.salesforce_helpers import write_firm
 from tests.sandbox.loopback import serve
+from tests.sandbox.salesforce_helpers import write_firm
 
 V = "/services/data/v62.0"
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$")
