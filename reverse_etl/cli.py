@@ -24,8 +24,10 @@ def _money(value: Any) -> str:
 
 def plan_table(plan: Any, limit: int = 60) -> str:
     """The plan as a readable table: one row per line operation, then totals per currency."""
+    scope = f" (contracts {', '.join(plan.scope)})" if plan.scope is not None else ""
     if not plan.items:
-        return f"plan {plan.plan_id}: nothing to correct (every ERP schedule already holds its desired lines)"
+        return (f"plan {plan.plan_id}{scope}: nothing to correct (every ERP schedule already holds its desired "
+                "lines)")
     clm = {s["contract_key"]: s["clm_contract_id"] for s in plan.schedules}
     blocked = {s["write_key"]: s["blocked_reason"] for s in plan.schedules if s["blocked_reason"]}
     head = ("contract", "line", "op", "before", "after", "change", "ccy", "change order")
@@ -35,7 +37,7 @@ def plan_table(plan: Any, limit: int = 60) -> str:
              _money(i["amount_change"]), i["currency_code"], i["clm_amendment_id"] or "") for i in plan.items]
     shown = rows[:limit]
     widths = [max(len(str(r[k])) for r in [head, *shown]) for k in range(len(head))]
-    lines = [f"plan {plan.plan_id} (prepared by {plan.prepared_by}, as of {plan.as_of_date}): "
+    lines = [f"plan {plan.plan_id}{scope} (prepared by {plan.prepared_by}, as of {plan.as_of_date}): "
              f"{len(plan.items)} line operations on {len(plan.schedules)} billing schedules"]
     for row in [head, *shown]:
         lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
@@ -47,8 +49,14 @@ def plan_table(plan: Any, limit: int = 60) -> str:
     return "\n".join(lines)
 
 
+def _ids(option: str | None) -> list[str] | None:
+    """A comma-separated option as a list (None when not given)."""
+    return [c.strip() for c in option.split(",") if c.strip()] if option else None
+
+
 def _plan_json(plan: Any) -> dict[str, Any]:
     return {"plan_id": plan.plan_id, "prepared_by": plan.prepared_by, "as_of_date": str(plan.as_of_date),
+            "scope": plan.scope,
             "schedules": len(plan.schedules), "items": [{k: plain(v) for k, v in i.items()} for i in plan.items],
             "blocked": {s["write_key"]: s["blocked_reason"] for s in plan.schedules if s["blocked_reason"]}}
 
@@ -65,13 +73,14 @@ def reverse_etl() -> None:
 
 
 @reverse_etl.command()
+@click.option("--contracts", default=None, help="Plan only these contracts (comma-separated CLM ids, e.g. IC-1041).")
 @click.option("--json", "as_json", is_flag=True)
-def plan(as_json: bool) -> None:
+def plan(contracts: str | None, as_json: bool) -> None:
     """Diff the pinned sync feed with the ERP's live schedules; store and print the plan."""
     from . import runs
 
     try:
-        made = runs.plan()
+        made = runs.plan(contracts=_ids(contracts))
     except ReverseEtlError as exc:
         _fail(exc)
     emit(as_json, _plan_json(made), plan_table(made) + (
@@ -104,7 +113,7 @@ def approve(plan_id: str, approver: str, contracts: str | None, as_json: bool) -
     """Record an approval of the plan (all of it, or chosen contracts)."""
     from . import runs
 
-    scope = [c.strip() for c in contracts.split(",") if c.strip()] if contracts else None
+    scope = _ids(contracts)
     try:
         record = runs.approve_plan(plan_id, approver, scope)
     except ReverseEtlError as exc:

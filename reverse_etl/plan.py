@@ -33,6 +33,7 @@ class Plan:
     as_of_date: Any
     schedules: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
+    scope: list[str] | None = None  # the CLM contract ids the plan was limited to; None = every contract
 
     @property
     def items_digest(self) -> str:
@@ -78,10 +79,15 @@ def _places(amount: Decimal) -> int:
     return max(0, -int(exponent)) if isinstance(exponent, int) else 0
 
 
-def make_plan(store: Store, client: ErpClient, *, prepared_by: str) -> Plan:
+def make_plan(store: Store, client: ErpClient, *, prepared_by: str, contracts: list[str] | None = None) -> Plan:
+    """The plan for every drifting schedule of the feed, or only for the given CLM contracts (an amendment's
+    run plans its own contract, so the auto-apply policy never sweeps unrelated drift along with it)."""
     headers, lines_by_contract = read_feed(store)
+    scope = sorted(set(contracts)) if contracts is not None else None
+    if scope is not None:
+        headers = [h for h in headers if h["clm_contract_id"] in scope]
     plan = Plan(f"plan-{now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", prepared_by,
-                headers[0]["as_of_date"] if headers else None)
+                headers[0]["as_of_date"] if headers else None, scope=scope)
     if not headers:
         return plan
     currencies = read_currencies(client)
@@ -187,7 +193,8 @@ def save(store: Store, plan: Plan, feed: str = FEED) -> None:
     """Store the plan (append-only: a plan is never changed; a new run makes a new plan)."""
     store.insert("plans", [{"plan_id": plan.plan_id, "created_at": now(), "prepared_by": plan.prepared_by,
                             "as_of_date": plan.as_of_date, "feed": feed, "schedule_count": len(plan.schedules),
-                            "item_count": len(plan.items), "items_digest": plan.items_digest}])
+                            "item_count": len(plan.items), "items_digest": plan.items_digest,
+                            "scope": ",".join(plan.scope) if plan.scope is not None else None}])
     store.insert("plan_schedules", plan.schedules)
     store.insert("plan_items", plan.items)
 
@@ -198,7 +205,9 @@ def load(store: Store, plan_id: str) -> Plan:
     rows = store.rows("select * from reverse_etl.plans where plan_id = ?", [plan_id])
     if not rows:
         raise PlanNotFoundError(f"no plan {plan_id!r} in the warehouse", plan=plan_id)
-    plan = Plan(plan_id, rows[0]["prepared_by"], rows[0]["as_of_date"])
+    scope = rows[0].get("scope")
+    plan = Plan(plan_id, rows[0]["prepared_by"], rows[0]["as_of_date"],
+                scope=[c for c in scope.split(",") if c] if scope is not None else None)
     plan.schedules = store.rows("select * from reverse_etl.plan_schedules where plan_id = ? order by write_key",
                                 [plan_id])
     plan.items = store.rows("select * from reverse_etl.plan_items where plan_id = ? order by item_key", [plan_id])

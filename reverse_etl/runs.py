@@ -38,10 +38,10 @@ def erp_client(knobs: Knobs, **kwargs: Any) -> ErpClient:
                      policy=RetryPolicy(max_attempts=knobs.max_attempts), **kwargs)
 
 
-def plan(data_dir: Path | None = None, knobs: Knobs | None = None) -> Plan:
+def plan(data_dir: Path | None = None, knobs: Knobs | None = None, contracts: list[str] | None = None) -> Plan:
     knobs = knobs or Knobs.load()
     with opened(data_dir) as store, erp_client(knobs) as client:
-        result = make_plan(store, client, prepared_by=knobs.preparer)
+        result = make_plan(store, client, prepared_by=knobs.preparer, contracts=contracts)
         save(store, result)
         return result
 

@@ -34,6 +34,9 @@ create table if not exists reverse_etl.plans (
     item_count integer not null,
     items_digest varchar not null
 );
+-- the contracts a plan was limited to (comma-separated CLM ids; null = every contract in the feed);
+-- added after the first release, hence the alter for warehouses made before it
+alter table reverse_etl.plans add column if not exists scope varchar;
 create table if not exists reverse_etl.plan_schedules (
     plan_id varchar not null,
     write_key varchar not null,

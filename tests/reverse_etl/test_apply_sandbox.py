@@ -33,6 +33,23 @@ def test_plan_lists_line_operations_from_the_live_erp(retl: Env) -> None:
     assert retl.admin.writes()["total"] == 0, "planning wrote to the ERP"
 
 
+def test_a_plan_limited_to_contracts_holds_only_their_schedules_and_is_stored_with_its_scope(retl: Env) -> None:
+    everything = retl.plan()
+    chosen = sorted({s["clm_contract_id"] for s in everything.schedules})[:2]
+    scoped = runs.plan(retl.data_dir, contracts=[chosen[1], chosen[0], "IC-NOT-A-CONTRACT"])
+    assert {s["clm_contract_id"] for s in scoped.schedules} == set(chosen)
+    def ops(plan: object, keys: set[str]) -> list[tuple]:
+        return sorted((i["item_key"], i["op"], i["amount_change"]) for i in plan.items if i["contract_key"] in keys)
+
+    keys = {s["contract_key"] for s in scoped.schedules}
+    assert ops(scoped, keys) == ops(everything, keys) and len(scoped.items) == len(ops(scoped, keys)) > 0
+    stored, _ = runs.show(scoped.plan_id, retl.data_dir)
+    assert stored.scope == sorted([*chosen, "IC-NOT-A-CONTRACT"]) and everything.scope is None
+    assert runs.show(everything.plan_id, retl.data_dir)[0].scope is None
+    assert runs.plan(retl.data_dir, contracts=[]).items == []  # an empty scope plans nothing, not everything
+    assert retl.admin.writes()["total"] == 0, "planning wrote to the ERP"
+
+
 def test_plan_approve_apply_verify_corrects_every_drift_exactly_once(retl: Env) -> None:
     plan = retl.approved_plan()
     report = retl.apply(plan.plan_id)
