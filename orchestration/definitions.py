@@ -11,11 +11,15 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from .defs.automation import (
-                               amendment_propagation,
-                               finance_corrections,
-                               ironclad_amendment_approvals,
-                               nightly_refresh,
-                               nightly_schedule,
+    amendment_propagation,
+    erp_status_refresh,
+    finance_corrections,
+    ironclad_amendment_approvals,
+    kantata_milestone_completions,
+    milestone_refresh,
+    netsuite_invoice_and_payment_status,
+    nightly_refresh,
+    nightly_schedule,
 )
 from .defs.checks import erp_holds_the_approved_schedules, open_breaks_within_thresholds
 from .defs.ingestion.assets import ingestion_assets
@@ -25,8 +29,8 @@ from .defs.transform.assets import dbt_models, dbt_resource
 defs = dg.Definitions(
     assets=[*ingestion_assets, dbt_models, billing_schedule_plan, billing_schedules],
     asset_checks=[open_breaks_within_thresholds, erp_holds_the_approved_schedules],
-    jobs=[nightly_refresh, finance_corrections, amendment_propagation],
+    jobs=[nightly_refresh, finance_corrections, amendment_propagation, milestone_refresh, erp_status_refresh],
     schedules=[nightly_schedule],
-    sensors=[ironclad_amendment_approvals],
+    sensors=[ironclad_amendment_approvals, kantata_milestone_completions, netsuite_invoice_and_payment_status],
     resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
 )

@@ -185,6 +185,18 @@ def _pages(client: VendorClient, table: Table, *, since: str, page_size: int,
         after = (str(last_item[table.cursor]), tuple(str(last_item[k]) for k in table.keys))
 
 
+def newest_cursor(client: VendorClient, table: Table) -> dt.datetime | None:
+    """The table's newest cursor value (SuiteQL MAX; None when it has no rows): where a reader that starts
+    from now (a sensor's first tick) begins, without reading the table."""
+    query = (f"SELECT {_select(f'MAX({table.expression(table.cursor)})', DATETIME)} AS newest FROM {table.source}"
+             + (f" WHERE {table.where}" if table.where else ""))
+    body = _post_page(client, f"{client.settings.base_url}{SUITEQL_PATH}?limit=1&offset=0", query, table.name,
+                      page=0, cursor="")
+    items, _ = _envelope(client, body, table.name, page=0, cursor="")
+    newest = items[0].get("newest") if items and isinstance(items[0], dict) else None
+    return dt.datetime.strptime(newest, CURSOR_TEXT).replace(tzinfo=dt.UTC) if newest else None
+
+
 def _paging(url: str) -> tuple[str, str]:
     params = parse_qs(urlsplit(url).query)
     return params.get("limit", [""])[0], params.get("offset", [""])[0]

@@ -92,4 +92,28 @@ def test_amendment_propagation_runs_what_an_amendment_touches(graph) -> None:
     assert {raw_key("ironclad", "records"), PLAN_KEY, ERP_WRITE_KEY,
             dg.AssetKey(["canonical", "dim_contracts"])} <= keys
     assert raw_key("kantata", "time_entries") not in keys and raw_key("netsuite", "invoice") not in keys
-    assert {s.name for s in defs.sensors} == {"ironclad_amendment_approvals"}
+    # only what lies between the Ironclad records and the plan: the marts for BI wait for the next refresh
+    assert dg.AssetKey(["marts", "contract_to_cash_kpis"]) not in keys
+    assert dg.AssetKey(["reconciliation", "finance_exceptions"]) in keys  # the plan reads the drift impacts
+    assert {s.name: s.job_name for s in defs.sensors} == {
+        "ironclad_amendment_approvals": "amendment_propagation",
+        "kantata_milestone_completions": "milestone_refresh",
+        "netsuite_invoice_and_payment_status": "erp_status_refresh"}
+
+
+@pytest.mark.parametrize(("job_name", "loaded", "not_loaded"), [
+    ("milestone_refresh", {("kantata", "stories"), ("kantata", "story_state_changes")},
+     {("kantata", "time_entries"), ("ironclad", "records")}),
+    ("erp_status_refresh", {("netsuite", "invoice"), ("netsuite", "invoice_line"), ("netsuite", "customer_payment"),
+                            ("netsuite", "payment_application")},
+     {("netsuite", "billing_schedule"), ("kantata", "stories")}),
+])
+def test_event_refreshes_load_their_tables_and_rebuild_the_marts_and_kpis_but_never_write(
+        graph, job_name: str, loaded: set, not_loaded: set) -> None:
+    from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY, raw_key
+
+    defs, _ = graph
+    keys = set(defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)
+    assert {raw_key(*t) for t in loaded} <= keys and not {raw_key(*t) for t in not_loaded} & keys
+    assert {dg.AssetKey(["reconciliation", "finance_exceptions"]), dg.AssetKey(["marts", "contract_to_cash_kpis"])} <= keys
+    assert not {PLAN_KEY, ERP_WRITE_KEY} & keys

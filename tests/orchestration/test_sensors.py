@@ -20,6 +20,11 @@ def _ironclad(sandbox) -> httpx.Client:
                         timeout=30)
 
 
+def _ironclad_ids(sandbox, record_ids: set[str]) -> dict[str, str]:
+    with _ironclad(sandbox) as client:
+        return {rid: client.get(f"/records/{rid}").json()["ironcladId"] for rid in record_ids}
+
+
 def _evaluate(cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
     from orchestration.defs.automation import ironclad_amendment_approvals
 
@@ -30,7 +35,7 @@ def _evaluate(cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
 
 def test_one_run_per_approved_amendment_and_none_twice(erp_sandbox, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from orchestration.defs.automation import amendments_since
+    from orchestration.lib.business_events import amendments_since
 
     (tmp_path / "sandbox").mkdir()
     shutil.copy(erp_sandbox.sandbox_dir / "endpoints.json", tmp_path / "sandbox" / "endpoints.json")
@@ -46,6 +51,10 @@ def test_one_run_per_approved_amendment_and_none_twice(erp_sandbox, tmp_path: Pa
     keys = [r.run_key for r in first]
     assert len(keys) == len(set(keys)) == len(approved) > 0
     assert {r.tags["c2c/amendment"] for r in first} == {a["ironcladId"] for a in approved}
+    parents = {a["ironcladId"]: a["parentId"] for a in approved}
+    contract_ids = _ironclad_ids(erp_sandbox, set(parents.values()))
+    assert {r.tags["c2c/amendment"]: r.tags["c2c/contracts"] for r in first} == {
+        amendment: contract_ids[parent] for amendment, parent in parents.items()}
     assert cursor == max(a["lastUpdated"] for a in amendments)
 
     again, cursor_again = _evaluate(cursor)  # a repeated poll: only the boundary record comes back, same key

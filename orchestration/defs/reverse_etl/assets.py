@@ -10,6 +10,7 @@ import dagster as dg
 from reverse_etl import runs
 from reverse_etl.cli import plan_table
 
+from ...lib.business_events import CONTRACTS_TAG
 from ...lib.keys import ERP_WRITE_KEY, PLAN_KEY
 
 SYNC_DEPS = [dg.AssetKey(["sync", "sync_erp__billing_schedule_corrections_v1"]),
@@ -21,10 +22,13 @@ SYNC_DEPS = [dg.AssetKey(["sync", "sync_erp__billing_schedule_corrections_v1"]),
           description="The billing-schedule correction plan: the pinned sync feed diffed with NetSuite's live "
                       "schedules (create / update / cancel per line, before → after, money impact).")
 def billing_schedule_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    plan = runs.plan()
+    # an amendment's run plans the amended contract only (tag set by the Ironclad sensor); other runs plan all
+    contracts = context.run.tags.get(CONTRACTS_TAG)
+    plan = runs.plan(contracts=contracts.split(",") if contracts else None)
     context.log.info(plan_table(plan))
     return dg.MaterializeResult(metadata={
-        "plan_id": plan.plan_id, "schedules": len(plan.schedules), "items": len(plan.items),
+        "plan_id": plan.plan_id, "scope": ",".join(plan.scope) if plan.scope is not None else "all contracts",
+        "schedules": len(plan.schedules), "items": len(plan.items),
         "money_impact": {k: format(v, "f") for k, v in plan.impact_by_currency().items()},
         "blocked": sum(1 for s in plan.schedules if s["blocked_reason"]),
         "plan": dg.MetadataValue.md("```\n" + plan_table(plan, limit=200) + "\n```"),
