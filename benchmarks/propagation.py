@@ -7,8 +7,11 @@ Set-up: the firm generated, the sandbox up, the chain run once directly and its 
 Each round changes an approved fixed-fee change order in Ironclad (a milestone amount + 1 000, as an
 approver's edit would) and then alternates:
 - A (Dagster): the Ironclad sensor is evaluated once (a daemon would tick within its 30 s interval: not
-  counted here, said in the result) and its run request executes `amendment_propagation` in-process;
-- B (direct): `run_vendor("ironclad")`, `build_changed`, `runs.plan`, the policy's approval, `apply`.
+  counted here, said in the result) and its run request executes `amendment_propagation` in-process (a run
+  key already launched is skipped, as the daemon does);
+- B (direct): the same steps without Dagster: `run_vendor("ironclad")`, the same dbt selection (between the
+  Ironclad records and the plan, `c2c.transform.build`), `runs.plan` of the amended contract, the policy's
+  approval, `apply`.
 Each is timed from the Ironclad edit to the moment the ERP's schedule line reads back with the new amount.
 
     python -m benchmarks.propagation [--rounds 3]
@@ -32,6 +35,10 @@ import httpx
 from .common import report
 
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
+# the models amendment_propagation builds: downstream of the Ironclad records and upstream of the plan
+BETWEEN_IRONCLAD_AND_THE_PLAN = " ".join(
+    f"source:ironclad.records+,+{model}" for model in (
+        "finance_exceptions", "sync_erp__billing_schedule_corrections", "sync_erp__billing_schedule_correction_headers"))
 
 
 def _ironclad(endpoints: dict[str, Any]) -> httpx.Client:
@@ -121,22 +128,32 @@ def main() -> None:
         try:
             import dagster as dg
 
-            from c2c.transform import build_changed
+            from c2c.transform import build, build_changed
             from ingestion.run import run_vendor
-            from orchestration.defs.automation import ironclad_amendment_approvals
             from orchestration.definitions import defs
+            from orchestration.defs.automation import ironclad_amendment_approvals
             from reverse_etl import runs
 
-            def direct_chain() -> None:
+            def direct_chain(contract: str | None) -> None:
+                marks = [("start", time.time())]
                 run_vendor("ironclad", say=lambda _: None)
-                build_changed(base, as_of=manifest["as_of"])
-                made = runs.plan(base)
+                marks.append(("ingest", time.time()))
+                build(base, as_of=manifest["as_of"], select=BETWEEN_IRONCLAD_AND_THE_PLAN, unit_tests=False)
+                marks.append(("dbt", time.time()))
+                made = runs.plan(base, contracts=[contract] if contract else None)
+                marks.append(("plan", time.time()))
                 if made.items and runs.auto_approve_plan(made.plan_id, base)[0]:
                     runs.apply_plan(made.plan_id, base, say=lambda _: None)
+                marks.append(("apply", time.time()))
+                print("  steps: " + ", ".join(f"{name} {t - marks[k][1]:.1f}s"
+                                              for k, (name, t) in enumerate(marks[1:])), flush=True)
 
             for vendor in VENDORS:  # baseline: the chain once, the planted drifts corrected
                 run_vendor(vendor, say=lambda _: None)
-            direct_chain()
+            build_changed(base, as_of=manifest["as_of"])
+            baseline = runs.plan(base)
+            runs.approve_plan(baseline.plan_id, "Benchmark Controller", data_dir=base)
+            runs.apply_plan(baseline.plan_id, base, say=lambda _: None)
             run_vendor("netsuite", say=lambda _: None)
             build_changed(base, as_of=manifest["as_of"])
             instance = dg.DagsterInstance.get()
@@ -145,6 +162,7 @@ def main() -> None:
             list(ironclad_amendment_approvals(context))  # the sensor's cursor past every existing change order
             cursor = context.cursor
             job = defs.resolve_job_def("amendment_propagation")
+            launched: set[str] = set()
             candidates = _candidates(base, endpoints)
             with _ironclad(endpoints) as client:
                 for i in range(min(args.rounds * 2, len(candidates))):
@@ -158,10 +176,22 @@ def main() -> None:
                         requests = [r for r in ironclad_amendment_approvals(context) if isinstance(r, dg.RunRequest)]
                         cursor = context.cursor
                         for request in requests:
-                            job.execute_in_process(instance=instance, tags=request.tags, run_config={
+                            if request.run_key in launched:  # a daemon skips a run key it has launched
+                                continue
+                            launched.add(request.run_key)
+                            result = job.execute_in_process(instance=instance, tags=request.tags, run_config={
                                 "loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+                            steps = instance.get_run_step_stats(result.run_id)
+                            print("  steps: " + ", ".join(f"{s.step_key} {s.end_time - s.start_time:.1f}s"
+                                                          for s in steps if s.end_time and s.start_time), flush=True)
                     else:
-                        direct_chain()
+                        direct_chain(_contract_of(base, record_id))
+                        # the direct round's edit is an approval too: move the sensor's cursor past it (a
+                        # daemon would launch it; here the direct path has already propagated it)
+                        context = dg.build_sensor_context(instance=instance, cursor=cursor)
+                        launched |= {r.run_key for r in ironclad_amendment_approvals(context)
+                                     if isinstance(r, dg.RunRequest)}
+                        cursor = context.cursor
                     ok = _wait_for(endpoints, line_key, Decimal(str(new["amount"])), time.time() + 120)
                     seconds = time.time() - t0
                     (dagster_s if i % 2 == 0 else direct_s).append(seconds)
