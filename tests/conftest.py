@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,42 +26,41 @@ class RunningSandbox:
         return self.data_dir / "sandbox"
 
 
-@pytest.fixture(scope="session")
-def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    """The `tiny` firm (seed 42) generated into its own data dir, its four simulators up on loopback."""
+@contextmanager
+def running_sandbox(base: Path, *, data_dir_env: bool) -> Iterator[RunningSandbox]:
+    """The `tiny` firm (seed 42) generated into `base`, its four simulators up on loopback until the block ends;
+    `data_dir_env`: C2C_DATA_DIR points at `base` meanwhile (restored after)."""
     from sandbox.firm.generate import generate
     from sandbox.server import down, up
 
-    base = tmp_path_factory.mktemp("c2c-data")
     generate("tiny", 42, base / "sandbox")
     old = os.environ.get("C2C_DATA_DIR")
-    os.environ["C2C_DATA_DIR"] = str(base)
+    if data_dir_env:
+        os.environ["C2C_DATA_DIR"] = str(base)
     try:
         endpoints = up(base, log=lambda _: None)
-        manifest = json.loads((base / "sandbox" / "manifest.json").read_text())
-        yield RunningSandbox(base, endpoints, manifest)
+        yield RunningSandbox(base, endpoints, json.loads((base / "sandbox" / "manifest.json").read_text()))
     finally:
         down(base)
-        if old is None:
+        if data_dir_env and old is None:
             os.environ.pop("C2C_DATA_DIR", None)
-        else:
+        elif data_dir_env:
             os.environ["C2C_DATA_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """The tiny sandbox the session shares (C2C_DATA_DIR points at it)."""
+    with running_sandbox(tmp_path_factory.mktemp("c2c-data"), data_dir_env=True) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture(scope="session")
 def erp_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """A second tiny sandbox for tests that write to the ERP (the shared one keeps its planted drifts);
     such a test starts with `Admin("netsuite", erp_sandbox.data_dir).reset_account()`."""
-    from sandbox.firm.generate import generate
-    from sandbox.server import down, up
-
-    base = tmp_path_factory.mktemp("retl-sandbox")
-    generate("tiny", 42, base / "sandbox")
-    try:
-        endpoints = up(base, log=lambda _: None)
-        yield RunningSandbox(base, endpoints, json.loads((base / "sandbox" / "manifest.json").read_text()))
-    finally:
-        down(base)
+    with running_sandbox(tmp_path_factory.mktemp("retl-sandbox"), data_dir_env=False) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture(scope="session")

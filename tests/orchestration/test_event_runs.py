@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.conftest import RunningSandbox
+from tests.conftest import RunningSandbox, running_sandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
@@ -30,27 +29,13 @@ def events_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     """The tiny firm, its simulators up, ingested and built once (directly: the set-up is not under test)."""
     from c2c.transform import build_changed
     from ingestion.run import run_vendor
-    from sandbox.firm.generate import generate
-    from sandbox.server import down, up
 
-    base = tmp_path_factory.mktemp("events")
-    generate("tiny", 42, base / "sandbox")
-    old = os.environ.get("C2C_DATA_DIR")
-    os.environ["C2C_DATA_DIR"] = str(base)
-    try:
-        endpoints = up(base, log=lambda _: None)
-        manifest = json.loads((base / "sandbox" / "manifest.json").read_text())
+    with running_sandbox(tmp_path_factory.mktemp("events"), data_dir_env=True) as sandbox:
         for vendor in VENDORS:
             run_vendor(vendor, say=lambda _: None)
-        _, summary = build_changed(base, as_of=manifest["as_of"])
+        _, summary = build_changed(sandbox.data_dir, as_of=sandbox.manifest["as_of"])
         assert summary.success, summary.text()
-        yield RunningSandbox(base, endpoints, manifest)
-    finally:
-        down(base)
-        if old is None:
-            os.environ.pop("C2C_DATA_DIR", None)
-        else:
-            os.environ["C2C_DATA_DIR"] = old
+        yield sandbox
 
 
 @pytest.fixture
