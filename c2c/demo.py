@@ -12,9 +12,11 @@ applied and the KPIs, and how to open the UI."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -69,15 +71,15 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
         mark = "ok" if count == planted else "DIFFERS"
         lines.append(f"  {kind:<26} {count:>6} found / {planted:>6} planted  {mark:<7}  impact {impact:>14,.2f} USD")
     lines += ["", plan_table(plan, limit=12), "",
-              f"applied: {written['written'].value} line operations written, {written['conflicts'].value} conflicts, "
+              (f"applied: {written['written'].value} line operations written, {written['conflicts'].value} conflicts, "
               f"{written['rejected'].value} rejected, {written['verified_schedules'].value} schedules verified in the "
               f"ERP ({written['erp_requests'].value} ERP requests); after the next run: {left} billing_schedule_drift "
-              "left", "", "KPIs (latest month up to the as-of date):"]
+              "left"), "", "KPIs (latest month up to the as-of date):"]
     lines += [f"  {name:<40} {value}" for name, value in _kpis(base)]
-    lines += ["", f"warehouse: {base / 'warehouse.duckdb'} (raw_*, staging, intermediate, canonical, reconciliation, "
-              "marts, sync, reverse_etl)",
-              "Open the UI: `make ui`, then http://127.0.0.1:3000 — the asset graph from each vendor table to the ERP "
-              "write, these three runs, and the finance_corrections launchpad.",
+    lines += ["", (f"warehouse: {base / 'warehouse.duckdb'} (raw_*, staging, intermediate, canonical, reconciliation, "
+              "marts, sync, reverse_etl)"),
+              ("Open the UI: `make ui`, then http://127.0.0.1:3000 — the asset graph from each vendor table to the ERP "
+              "write, these three runs, and the finance_corrections launchpad."),
               "The sandbox keeps running: `c2c sandbox down` stops it."]
     summary = {"rows": {v: sum(r.values()) for v, r in rows.items()}, "break_counts": manifest["break_counts"],
                "exceptions_found": {k: v[0] for k, v in found.items()}, "plan_id": plan_id,
@@ -110,9 +112,21 @@ def _dagster(base: Path) -> tuple[Any, Any]:
 
 
 def _run(defs: Any, instance: Any, job: str, say: Callable[[str], None], run_config: dict | None = None) -> Any:
+    """Execute the job in-process with progress lines; dbt's console log (dagster-dbt echoes every dbt line to
+    stdout) goes to <data dir>/logs/demo-<job>.log instead of burying the summary."""
+    from sandbox.common.paths import sandbox_dir
+
+    from .run_progress import RunProgress
+
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the UI keeps every event
-    result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config={**(run_config or {}), **quiet},
-                                                          raise_on_error=False)
+    run_id = str(uuid.uuid4())
+    log = sandbox_dir().parent / "logs" / f"demo-{job}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    say(f"  run {run_id[:8]} (dbt's log: {log})")
+    with log.open("a", encoding="utf-8") as sink, RunProgress(instance, run_id, job, say), \
+            contextlib.redirect_stdout(sink):
+        result = defs.resolve_job_def(job).execute_in_process(
+            instance=instance, run_id=run_id, run_config={**(run_config or {}), **quiet}, raise_on_error=False)
     steps = [e for e in result.all_events if e.is_step_success or e.is_step_failure]
     say(f"  run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'} "
         f"({sum(e.is_step_success for e in steps)} steps ok, {sum(e.is_step_failure for e in steps)} failed)")

@@ -17,8 +17,12 @@ def emit(as_json: bool, payload: dict[str, Any], human: str) -> None:
 
 
 def progress(as_json: bool):
-    """Progress lines go to stderr under --json so stdout stays one JSON object."""
+    """Progress lines go to stderr under --json so stdout stays one JSON object. The stream is the one of the
+    moment `progress` is called: a later redirect of sys.stdout (e.g. of a library's console log into a
+    file) does not swallow them."""
+    stream = sys.stderr if as_json else sys.stdout
+
     def say(message: str) -> None:
-        click.echo(message, err=as_json)
-        sys.stderr.flush()
+        click.echo(message, file=stream)
+        stream.flush()
     return say
