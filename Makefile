@@ -4,6 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PY_PACKAGES := c2c sandbox ingestion transform orchestration reverse_etl tests benchmarks
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
@@ -22,7 +23,8 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)  ## the main job on the embedded sandbox (small firm)
 	$(BIN)/c2c demo --size small
 
-test: $(STAMP)  ## the whole suite, exactly as CI runs it
+test: $(STAMP)  ## lint, then the whole suite, exactly as CI runs it
+	$(BIN)/ruff check $(PY_PACKAGES)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## skip the slow tests (larger firms, whole-chain runs)
@@ -45,7 +47,7 @@ sandbox-down: $(STAMP)
 	$(BIN)/c2c sandbox down
 
 lint: $(STAMP)
-	$(BIN)/ruff check c2c sandbox tests benchmarks
+	$(BIN)/ruff check $(PY_PACKAGES)
 
 # dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
 # written to $(C2C_DATA_DIR)/dbt/target; view it with

@@ -19,7 +19,7 @@ def versions() -> dict[str, str]:
     for pkg in ("duckdb", "polars", "dlt", "starlette", "uvicorn", "httpx"):
         try:
             out[pkg] = version(pkg)
-        except Exception:  # noqa: BLE001 - a missing package is just not reported
+        except Exception:  # noqa: BLE001, S110 - a missing package is just not reported
             pass
     return out
 

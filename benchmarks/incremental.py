@@ -15,7 +15,6 @@ A and B alternate in one run against the same sandbox.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics

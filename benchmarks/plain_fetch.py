@@ -4,9 +4,11 @@ bulk load per object. No retries, no schema work, no state: what a hand-rolled l
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import httpx
@@ -84,14 +86,13 @@ def fetch_and_load(endpoints: dict[str, Any], work: Path) -> int:
     """Walk every object of every vendor, then bulk-load each object's NDJSON into DuckDB; rows loaded."""
     work.mkdir(parents=True, exist_ok=True)
     files: dict[str, Any] = {}
-    with httpx.Client(timeout=120) as client:
+    with httpx.Client(timeout=120) as client, contextlib.ExitStack() as stack:
         for vendor, walk in WALKERS.items():
             for obj, records in walk(client, endpoints[vendor]):
                 key = f"{vendor}__{obj}".lower()
-                fh = files.get(key) or files.setdefault(key, open(work / f"{key}.ndjson", "w"))
-                fh.writelines(json.dumps(r) + "\n" for r in records)
-    for fh in files.values():
-        fh.close()
+                if key not in files:
+                    files[key] = stack.enter_context(open(work / f"{key}.ndjson", "w"))  # closed by the stack
+                files[key].writelines(json.dumps(r) + "\n" for r in records)
     con = duckdb.connect(str(work / "floor.duckdb"))
     con.execute("set threads = 2")
     rows = 0

@@ -16,8 +16,9 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -99,10 +100,10 @@ def main() -> None:
     parser.add_argument("--size", default="small")
     parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
+    import os
+
     from sandbox.firm.generate import generate
     from sandbox.server import down, up
-
-    import os
 
     os.environ.setdefault("DO_NOT_TRACK", "1")
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import dlt
 
@@ -81,4 +82,4 @@ def dataset_rows(vendor: str, destination: str | None = None) -> dict[str, int]:
     return out
 
 
-__all__ = ["run", "run_vendor", "dataset_rows", "make_source", "dlt"]
+__all__ = ["dataset_rows", "dlt", "make_source", "run", "run_vendor"]

@@ -37,8 +37,8 @@ def plan_table(plan: Any, limit: int = 60) -> str:
              _money(i["amount_change"]), i["currency_code"], i["clm_amendment_id"] or "") for i in plan.items]
     shown = rows[:limit]
     widths = [max(len(str(r[k])) for r in [head, *shown]) for k in range(len(head))]
-    lines = [f"plan {plan.plan_id}{scope} (prepared by {plan.prepared_by}, as of {plan.as_of_date}): "
-             f"{len(plan.items)} line operations on {len(plan.schedules)} billing schedules"]
+    lines = [(f"plan {plan.plan_id}{scope} (prepared by {plan.prepared_by}, as of {plan.as_of_date}): "
+             f"{len(plan.items)} line operations on {len(plan.schedules)} billing schedules")]
     for row in [head, *shown]:
         lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
     if len(rows) > limit:

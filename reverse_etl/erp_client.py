@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -111,7 +111,7 @@ class ErpClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> ErpClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -104,12 +104,12 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
     for i, vendor in enumerate(VENDORS):
         (rd / f"{vendor}.json").unlink(missing_ok=True)
         port = port_base + i if port_base else 0
-        log_file = open(rd / f"{vendor}.log", "ab")
-        procs[vendor] = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", vendor, "--port", str(port)],
-            env={**os.environ, "C2C_DATA_DIR": str(base)}, stdout=log_file, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]),
-        )
+        with open(rd / f"{vendor}.log", "ab") as log_file:  # the child keeps its own copy of the descriptor
+            procs[vendor] = subprocess.Popen(
+                [sys.executable, "-m", "sandbox", "serve", vendor, "--port", str(port)],
+                env={**os.environ, "C2C_DATA_DIR": str(base)}, stdout=log_file, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]),
+            )
     infos: dict[str, dict[str, Any]] = {}
     deadline = time.monotonic() + READY_TIMEOUT
     with httpx.Client(timeout=2.0) as client:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -160,7 +161,7 @@ def _error_code(response: httpx.Response) -> str:
     if isinstance(body, dict):
         if "o:errorDetails" in body:
             return str((body["o:errorDetails"] or [{}])[0].get("o:errorCode", ""))
-        if "errors" in body and body["errors"]:
+        if body.get("errors"):
             return str(body["errors"][0].get("message", ""))[:80]
         return str(body.get("code") or body.get("error") or "")
     return ""

@@ -13,8 +13,8 @@ import dlt
 import pyarrow as pa
 
 from ingestion.common.client import LazyClient, VendorClient
-from ingestion.common.pages import batched
 from ingestion.common.errors import ConfigError
+from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
 from ingestion.common.retry import RetryPolicy
 from ingestion.common.settings import resolve

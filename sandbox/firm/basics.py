@@ -25,10 +25,10 @@ class Currency:
 CURRENCIES = {
     c.code: c
     for c in (
-        Currency("USD", 2, "$", Decimal("1"), 1),
+        Currency("USD", 2, "$", Decimal(1), 1),
         Currency("EUR", 2, "€", Decimal("0.92"), 2),
         Currency("GBP", 2, "£", Decimal("0.79"), 3),
-        Currency("JPY", 0, "¥", Decimal("150"), 4),
+        Currency("JPY", 0, "¥", Decimal(150), 4),
         Currency("KWD", 3, "KD", Decimal("0.307"), 5),
     )
 }
@@ -45,13 +45,13 @@ class Country:
 
 
 COUNTRIES = [
-    Country("US", "USD", "NA", "US-EXEMPT", Decimal("0")),
+    Country("US", "USD", "NA", "US-EXEMPT", Decimal(0)),
     Country("DE", "EUR", "EMEA", "DE-VAT19", Decimal("0.19")),
     Country("FR", "EUR", "EMEA", "FR-VAT20", Decimal("0.20")),
     Country("NL", "EUR", "EMEA", "NL-VAT21", Decimal("0.21")),
     Country("GB", "GBP", "EMEA", "GB-VAT20", Decimal("0.20")),
     Country("JP", "JPY", "APAC", "JP-CT10", Decimal("0.10")),
-    Country("KW", "KWD", "MEA", "KW-ZERO", Decimal("0")),
+    Country("KW", "KWD", "MEA", "KW-ZERO", Decimal(0)),
 ]
 COUNTRY_WEIGHTS = [0.38, 0.14, 0.08, 0.06, 0.14, 0.12, 0.08]
 
@@ -134,7 +134,7 @@ def business_days_between(a: dt.date, b: dt.date) -> int:
 
 
 def to_ts(d: dt.date, hour: int = 9, minute: int = 0, second: int = 0) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day, hour, minute, second, tzinfo=dt.timezone.utc)
+    return dt.datetime(d.year, d.month, d.day, hour, minute, second, tzinfo=dt.UTC)
 
 
 # ---- ids ------------------------------------------------------------------------------------------------

@@ -9,7 +9,17 @@ import random
 import uuid
 from dataclasses import dataclass
 
-from .basics import COUNTRIES, COUNTRY_WEIGHTS, CURRENCIES, PRICED_ROLES, ROLES, add_months, local_minor, salesforce_id, to_ts
+from .basics import (
+    COUNTRIES,
+    COUNTRY_WEIGHTS,
+    CURRENCIES,
+    PRICED_ROLES,
+    ROLES,
+    add_months,
+    local_minor,
+    salesforce_id,
+    to_ts,
+)
 from .contracts import ChangeOrder, Contract, Customer, Milestone
 from .sizes import Size
 
@@ -52,7 +62,7 @@ class Firm:
     contracts: list[Contract]
     orphan_ns_customers: list[Customer]  # ERP customers whose CRM account does not exist
     revenue_plants: dict[str, list[Contract]]
-    planner: "Planner"
+    planner: Planner
 
 
 class Planner:

@@ -70,7 +70,7 @@ def salesforce_tables(firm: Firm) -> dict[str, pl.DataFrame]:
 # ---- Ironclad -------------------------------------------------------------------------------------------
 
 def _iso(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _date(d: dt.date) -> str:
@@ -118,7 +118,7 @@ def ironclad_tables(firm: Firm) -> dict[str, pl.DataFrame]:
 
     def add(doc: dict[str, Any], parent: str | None, agreement: dt.datetime) -> None:
         rows.append({"id": doc["id"], "ironcladId": doc["ironcladId"], "type": doc["type"], "name": doc["name"],
-                     "lastUpdated": dt.datetime.strptime(doc["lastUpdated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc),
+                     "lastUpdated": dt.datetime.strptime(doc["lastUpdated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC),
                      "parentId": parent, "agreementDate": agreement, "doc": orjson.dumps(doc).decode()})
 
     planner = firm.planner

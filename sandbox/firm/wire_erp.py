@@ -7,7 +7,15 @@ from decimal import Decimal
 
 import polars as pl
 
-from .basics import CURRENCIES, REPORTING_CURRENCY, minor_to_decimal, month_end, round_half_up_div, salesforce_id, to_ts
+from .basics import (
+    CURRENCIES,
+    REPORTING_CURRENCY,
+    minor_to_decimal,
+    month_end,
+    round_half_up_div,
+    salesforce_id,
+    to_ts,
+)
 from .erp import Erp
 from .ids import job_id, missing_sow_ref, orphan_job_id, schedule_id
 from .plan import AS_OF, Firm

@@ -12,9 +12,17 @@ import pytest
 
 from ingestion.common.allowlist import check_url
 from ingestion.common.client import RequestRejectedError, VendorClient
-from ingestion.common.errors import (AuthError, ConfigError, MalformedPageError, PaginationLoopError,
-                                     SchemaContractError, ThrottledError, UnavailableError, UrlNotAllowedError)
-from ingestion.common.pages import LoopGuard, check_rows, to_arrow, MONEY
+from ingestion.common.errors import (
+    AuthError,
+    ConfigError,
+    MalformedPageError,
+    PaginationLoopError,
+    SchemaContractError,
+    ThrottledError,
+    UnavailableError,
+    UrlNotAllowedError,
+)
+from ingestion.common.pages import MONEY, LoopGuard, check_rows, to_arrow
 from ingestion.common.retry import RetryPolicy, Verdict, classify_status, parse_retry_after
 from ingestion.common.settings import VendorSettings, resolve
 

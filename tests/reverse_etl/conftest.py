@@ -5,7 +5,6 @@ billing schedules."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -28,7 +27,6 @@ def golden(erp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
     """A data dir with the tiny firm ingested and built (the sync feed holds the 7 planted drifts)."""
     from c2c.transform import build_changed
     from ingestion.run import run_vendor
-
     from sandbox.admin import Admin
 
     with Admin("netsuite", erp_sandbox.data_dir) as admin:  # other tests may have corrected it

@@ -19,7 +19,7 @@ import pytest
 from reverse_etl import runs
 from reverse_etl.errors import FeedError
 
-from .conftest import APPROVER, Env, Sleeps
+from .conftest import Env, Sleeps
 
 pytestmark = pytest.mark.integration
 PUT = r"/record/v1/billingSchedule/eid:"

@@ -112,8 +112,8 @@ def test_auto_apply_policy_is_off_by_default_and_honours_its_threshold(retl: Env
     plan = retl.plan()
     assert runs.auto_approve_plan(plan.plan_id, retl.data_dir) == (
         False, "auto-apply is off (reverse_etl.auto_apply_max_impact is not set)")
-    assert runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal("1"))[0] is False
-    approved, why = runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal("1000000"))
+    assert runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal(1))[0] is False
+    approved, why = runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal(1000000))
     assert approved, why
     assert retl.apply(plan.plan_id).status == "complete"
     assert retl.sql("select approver, policy from reverse_etl.approvals where plan_id = ?", [plan.plan_id]) == [
