@@ -24,6 +24,9 @@ from ..lib.business_events import Event, approved_amendments, billing_status_cha
 from ..lib.keys import ERP_WRITE_KEY, PLAN_KEY, raw_key
 
 MAX_TAGGED = 20  # items named in a batched run's tags (the rest are counted)
+# one small request per poll (records updated since the cursor); the poll interval is most of the wait between
+# an approval and its run, so it is short
+IRONCLAD_POLL_SECONDS = 10
 
 reverse_etl_steps = dg.AssetSelection.assets(PLAN_KEY, ERP_WRITE_KEY)
 everything_but_the_erp_write = dg.AssetSelection.all() - dg.AssetSelection.assets(ERP_WRITE_KEY)
@@ -61,7 +64,7 @@ erp_status_refresh = dg.define_asset_job(
 nightly_schedule = dg.ScheduleDefinition(job=nightly_refresh, cron_schedule="0 2 * * *", name="nightly_refresh_0200")
 
 
-@dg.sensor(job=amendment_propagation, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job=amendment_propagation, minimum_interval_seconds=IRONCLAD_POLL_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Polls Ironclad for change orders updated since its cursor; one run per approved change "
                        "order revision (run key = ironcladId@lastUpdated, so a repeated event never runs twice), "
                        "tagged with the amended contract.")
