@@ -14,7 +14,6 @@ from typing import Any
 
 import dagster as dg
 
-VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
 PLAN_KEY = dg.AssetKey(["reverse_etl", "erp", "billing_schedule_plan"])
 ERP_WRITE_KEY = dg.AssetKey(["reverse_etl", "erp", "billing_schedules"])
 

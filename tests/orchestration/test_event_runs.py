@@ -21,13 +21,13 @@ import pytest
 from tests.conftest import RunningSandbox, running_sandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
 
 
 @pytest.fixture(scope="module")
 def events_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """The tiny firm, its simulators up, ingested and built once (directly: the set-up is not under test)."""
     from c2c.transform import build_changed
+    from ingestion.pipelines import VENDORS
     from ingestion.run import run_vendor
 
     with running_sandbox(tmp_path_factory.mktemp("events"), data_dir_env=True) as sandbox:

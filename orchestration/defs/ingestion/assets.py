@@ -11,10 +11,9 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 
 from ingestion.common.progress import Progress
 from ingestion.common.settings import resolve
-from ingestion.pipelines import make_pipeline
+from ingestion.pipelines import VENDORS, make_pipeline
 from ingestion.run import make_source
 
-from ...lib.keys import VENDORS
 from ...lib.translators import PlatformDltTranslator
 
 
