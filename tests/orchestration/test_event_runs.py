@@ -114,6 +114,10 @@ def test_a_payment_launches_one_refresh_that_shows_the_invoice_paid(events_sandb
     assert len(requests) == 1
     assert requests[0].tags["c2c/documents"] == f"customer_payment:{paid['payment_id']},invoice:{invoice_id}"
     assert _tick(netsuite_invoice_and_payment_status, instance, cursor)[0] == []
+    with Admin("netsuite", events_sandbox.data_dir) as admin:  # saved again, status unchanged: not an event
+        assert admin.set_invoice_status(invoice_id, "Paid In Full")["previous_status"] == "Paid In Full"
+    unchanged, cursor_after = _tick(netsuite_invoice_and_payment_status, instance, cursor)
+    assert unchanged == [] and cursor_after != cursor  # the cursor moved past the save
 
     done = _run("erp_status_refresh", instance, requests[0])
     assert {"raw/netsuite/invoice", "raw/netsuite/customer_payment", "raw/netsuite/payment_application",
