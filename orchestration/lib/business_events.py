@@ -55,27 +55,29 @@ def _client(vendor: str) -> Iterator[VendorClient]:
 # ---- Ironclad -----------------------------------------------------------------------------------------------
 def amendments_since(cursor: str | None) -> list[dict[str, Any]]:
     """Ironclad change-order records updated at or after the cursor (inclusive), oldest first."""
+    with _client("ironclad") as client:
+        return _amendments(client, cursor)
+
+
+def _amendments(client: VendorClient, cursor: str | None) -> list[dict[str, Any]]:
     from ingestion.ironclad.helpers import pages, since_param
 
-    with _client("ironclad") as client:
-        since = since_param(cursor) if cursor else FIRST_IRONCLAD_CURSOR
-        return [doc for _, docs in pages(client, since=since, page_size=100) for doc in docs
-                if doc.get("type") == "amendment"]
+    since = since_param(cursor) if cursor else FIRST_IRONCLAD_CURSOR
+    return [doc for _, docs in pages(client, since=since, page_size=100) for doc in docs
+            if doc.get("type") == "amendment"]
 
 
 def approved_amendments(cursor: str | None) -> tuple[list[Event], str]:
     """One event per approved change-order revision updated since the cursor (key `<ironcladId>@<lastUpdated>`),
     tagged with the contract it amends (`c2c/contracts`: the amendment run plans that contract only)."""
-    docs = amendments_since(cursor)
-    newest = max([cursor or FIRST_IRONCLAD_CURSOR, *(str(doc["lastUpdated"]) for doc in docs)])
-    if cursor is None:  # first tick: start from now (history is the nightly run's business)
-        return [], newest
-    approved = [doc for doc in docs
-                if ((doc.get("properties") or {}).get("approvalStatus") or {}).get("value") == "approved"]
-    if not approved:
-        return [], newest
-    contracts: dict[str, str] = {}
     with _client("ironclad") as client:
+        docs = _amendments(client, cursor)
+        newest = max([cursor or FIRST_IRONCLAD_CURSOR, *(str(doc["lastUpdated"]) for doc in docs)], key=_instant)
+        if cursor is None:  # first tick: start from now (history is the nightly run's business)
+            return [], newest
+        approved = [doc for doc in docs
+                    if ((doc.get("properties") or {}).get("approvalStatus") or {}).get("value") == "approved"]
+        contracts: dict[str, str] = {}
         for parent in sorted({str(doc.get("parentId")) for doc in approved if doc.get("parentId")}):
             record = client.get_json(f"/records/{parent}", resource="records")
             contracts[parent] = str(record.get("ironcladId") or "")
@@ -115,10 +117,12 @@ def milestone_completions(cursor: str | None) -> tuple[list[Event], str]:
         "c2c/story": str(c["story_id"]), "c2c/story_state": str(c["state"]),
         "c2c/project": str(stories[str(c["story_id"])].get("workspace_id") or "")})
         for c in wanted if stories.get(str(c["story_id"]), {}).get("story_type") == "milestone"]
-    if changes:
-        newest = max(str(c["created_at"]) for c in changes)
-        at_newest = [str(c["id"]) for c in changes if str(c["created_at"]) == newest]
-        state = {"since": newest, "ids": sorted(set(at_newest) | set(state["ids"] if newest == state["since"] else []))}
+    if changes:  # instants, not strings: Kantata writes timestamps with the account's UTC offset
+        newest = max(_instant(c["created_at"]) for c in changes)
+        at_newest = {str(c["id"]) for c in changes if _instant(c["created_at"]) == newest}
+        if state["since"] is not None and newest == _instant(state["since"]):
+            at_newest |= set(state["ids"])
+        state = {"since": newest.isoformat(), "ids": sorted(at_newest)}
     return events, json.dumps(state, sort_keys=True)
 
 
