@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any
 
 from .store import Store
-from .writes import _DATE, _bool, _bumped, _err, _int
+from .writes import _bool, _bumped, _date, _err, _int
 
 # vendor UpdateStory `state`: tasks, deliverables and milestones
 WORK_STATES = ("not started", "started", "needs info", "completed")
@@ -49,18 +49,6 @@ def allowed_states(story_type: str | None) -> tuple[str, ...]:
     return WORK_STATES + FIRM_STATES
 
 
-def _date(field: str, value: Any) -> dt.date | None:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    if not _DATE.match(text):
-        raise _err(field, "must be a date in YYYY-MM-DD format")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _err(field, "is not a valid date") from None
-
-
 def coerce(attrs: dict[str, Any]) -> dict[str, Any]:
     """The permitted attributes, typed as the stories table holds them."""
     attrs = dict(attrs)
@@ -72,7 +60,7 @@ def coerce(attrs: dict[str, Any]) -> dict[str, Any]:
             continue
         value = attrs[name]
         if name in ("start_date", "due_date"):
-            out[name] = _date(name, value)
+            out[name] = _date(name, value, optional=True)
         elif name in ("billable", "fixed_fee", "archived"):
             out[name] = None if value is None else _bool(name, value)
         elif name == "budget_estimate_in_cents":

@@ -93,6 +93,19 @@ def _int(field: str, value: Any) -> int:
         raise _err(field, "is not a number") from None
 
 
+def _date(field: str, value: Any, *, optional: bool = False) -> dt.date | None:
+    """A YYYY-MM-DD value; blank is None when `optional`, else a validation error."""
+    text = "" if value is None else str(value).strip()
+    if optional and not text:
+        return None
+    if not _DATE.match(text):
+        raise _err(field, "must be a date in YYYY-MM-DD format")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _err(field, "is not a valid date") from None
+
+
 def _bool(field: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -116,13 +129,7 @@ def coerce(attrs: dict[str, Any]) -> dict[str, Any]:
         elif name == "billable":
             out[name] = None if value is None else _bool(name, value)
         elif name == "date_performed":
-            text = str(value or "").strip()
-            if not _DATE.match(text):
-                raise _err(name, "must be a date in YYYY-MM-DD format")
-            try:
-                out[name] = dt.date.fromisoformat(text)
-            except ValueError:
-                raise _err(name, "is not a valid date") from None
+            out[name] = _date(name, value)
         else:  # notes
             out[name] = "" if value is None else str(value)
     return out
