@@ -25,6 +25,18 @@ class RunningSandbox:
     def sandbox_dir(self) -> Path:
         return self.data_dir / "sandbox"
 
+    def client(self, vendor: str) -> Any:
+        """An httpx client of the vendor's simulator, signed in as the platform's reader (a user acting in
+        the vendor, for tests that change what the platform then reads)."""
+        import httpx
+
+        ep = self.endpoints[vendor]
+        request = ep.get("token_request")
+        token = (httpx.post(request["url"], data=request["form"], timeout=30).json()["access_token"] if request
+                 else ep["access_token"])
+        return httpx.Client(base_url=ep["base_url"], timeout=30,
+                            headers={"Authorization": f"Bearer {token}", **(ep.get("headers") or {})})
+
 
 @contextmanager
 def running_sandbox(base: Path, *, data_dir_env: bool) -> Iterator[RunningSandbox]:

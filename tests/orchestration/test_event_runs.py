@@ -15,7 +15,6 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-import httpx
 import pytest
 
 from tests.conftest import RunningSandbox, running_sandbox
@@ -79,9 +78,8 @@ def test_a_completed_milestone_launches_one_refresh_that_shows_it(events_sandbox
         join intermediate.int_psa_stories_linked_to_milestones m on m.story_id = s.id
         where s.story_type = 'milestone' and s.state = 'not started' order by s.id limit 1""")[0]
 
-    ep = events_sandbox.endpoints["kantata"]
-    answer = httpx.put(f"{ep['base_url']}/stories/{story_id}.json", json={"story": {"state": "completed"}},
-                       headers={"Authorization": f"Bearer {ep['access_token']}"}, timeout=30)
+    with events_sandbox.client("kantata") as kantata:
+        answer = kantata.put(f"/stories/{story_id}.json", json={"story": {"state": "completed"}})
     assert answer.status_code == 200, answer.text
 
     requests, cursor = _tick(kantata_milestone_completions, instance, cursor)
@@ -140,7 +138,7 @@ def test_an_approved_change_order_corrects_its_contracts_schedule_only(events_sa
     assert requests == []
     record_id, prop, contract, line_key, old = _open_milestone_change(events_sandbox)
     new = Decimal(str(old["amount"])) + 1000
-    with Admin("netsuite", events_sandbox.data_dir) as admin, _client(events_sandbox, "ironclad") as ironclad:
+    with Admin("netsuite", events_sandbox.data_dir) as admin, events_sandbox.client("ironclad") as ironclad:
         admin.writes(reset=True)
         ironclad.patch(f"/records/{record_id}", json={"addProperties": {prop: {
             "type": "monetary_amount", "value": {"amount": float(new), "currency": old["currency"]}}}}
@@ -159,15 +157,8 @@ def test_an_approved_change_order_corrects_its_contracts_schedule_only(events_sa
     assert _erp_open_amount(events_sandbox, line_key) == new
 
 
-def _client(sandbox: RunningSandbox, vendor: str) -> httpx.Client:
-    ep = sandbox.endpoints[vendor]
-    token = httpx.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
-    return httpx.Client(base_url=ep["base_url"], headers={"Authorization": f"Bearer {token}", **ep["headers"]},
-                        timeout=30)
-
-
 def _erp_open_amount(sandbox: RunningSandbox, line_key: str) -> Decimal | None:
-    with _client(sandbox, "netsuite") as netsuite:
+    with sandbox.client("netsuite") as netsuite:
         items = netsuite.post("/query/v1/suiteql", headers={"Prefer": "transient"}, json={
             "q": f"SELECT amount FROM billingschedulerecurrence WHERE custcol_c2c_line_key = '{line_key}' "
                  "AND invoice IS NULL"}).json()["items"]

@@ -7,21 +7,13 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
 
 
-def _ironclad(sandbox) -> httpx.Client:
-    ep = sandbox.endpoints["ironclad"]
-    token = httpx.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
-    return httpx.Client(base_url=ep["base_url"], headers={"Authorization": f"Bearer {token}", **ep["headers"]},
-                        timeout=30)
-
-
 def _ironclad_ids(sandbox, record_ids: set[str]) -> dict[str, str]:
-    with _ironclad(sandbox) as client:
+    with sandbox.client("ironclad") as client:
         return {rid: client.get(f"/records/{rid}").json()["ironcladId"] for rid in record_ids}
 
 
@@ -60,7 +52,7 @@ def test_one_run_per_approved_amendment_and_none_twice(erp_sandbox, tmp_path: Pa
     again, cursor_again = _evaluate(cursor)  # a repeated poll: only the boundary record comes back, same key
     assert {r.run_key for r in again} <= set(keys) and cursor_again == cursor
 
-    with _ironclad(erp_sandbox) as client:
+    with erp_sandbox.client("ironclad") as client:
         try:
             answer = client.patch(f"/records/{draft['id']}", json={"addProperties": {
                 "approvalStatus": {"type": "string", "value": "approved"}}})

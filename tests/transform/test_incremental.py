@@ -41,12 +41,6 @@ def _full_rebuild_equals_incremental(data_dir: Path, as_of: str) -> list[tuple]:
     return incremental
 
 
-def _ironclad(ep: dict[str, Any]) -> httpx.Client:
-    token = httpx.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
-    return httpx.Client(base_url=ep["base_url"], headers={"Authorization": f"Bearer {token}", **ep["headers"]},
-                        timeout=30)
-
-
 def test_incremental_time_entries_equal_a_full_rebuild(tiny_sandbox, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     as_of = tiny_sandbox.manifest["as_of"]
@@ -67,11 +61,10 @@ def test_incremental_time_entries_equal_a_full_rebuild(tiny_sandbox, tmp_path: P
     assert len(_full_rebuild_equals_incremental(tmp_path, as_of)) == len(before)
 
     # 2) a retroactive rate change: an approved change order's rate moves; old time must be re-priced
-    ep = tiny_sandbox.endpoints["ironclad"]
     amendment, prop, old = _an_approved_rate_change(tmp_path)
     amount = Decimal(str(old["amount"]))
     new_value = {"amount": float(amount + 7), "currency": old["currency"]}
-    with _ironclad(ep) as client:
+    with tiny_sandbox.client("ironclad") as client:
         try:
             patched = client.patch(f"/records/{amendment}", json={
                 "addProperties": {prop: {"type": "monetary_amount", "value": new_value}}})
