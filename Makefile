@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PY_PACKAGES := c2c sandbox ingestion transform orchestration reverse_etl tests benchmarks
+PY_PACKAGES := core transform_runner c2c sandbox ingestion transform orchestration reverse_etl tests benchmarks
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 

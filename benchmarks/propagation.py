@@ -3,7 +3,7 @@ schedule read back from the sandbox ERP, auto-apply policy on, at `small` (must 
 and the orchestration overhead: the same steps run by Dagster ÷ run directly.
 
 Set-up: the firm generated, the sandbox up, the chain run once directly and its 21 planted drifts corrected
-(so each later plan holds only the new change), the auto-apply policy on (C2C_RETL_AUTO_APPLY_MAX_IMPACT).
+(so each later plan holds only the new change), the auto-apply policy on (REVERSE_ETL__AUTO_APPLY_MAX_IMPACT).
 Each round changes an approved fixed-fee change order in Ironclad (a milestone amount + 1 000, as an
 approver's edit would) and then alternates:
 - A (Dagster): the Ironclad sensor is evaluated once and its run request executes `amendment_propagation`
@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--daemon-rounds", type=int, default=3, help="rounds through dagster-daemon (0: none)")
     args = parser.parse_args()
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ["C2C_RETL_AUTO_APPLY_MAX_IMPACT"] = "1000000000"
+    os.environ["REVERSE_ETL__AUTO_APPLY_MAX_IMPACT"] = "1000000000"
     from sandbox.firm.generate import generate
     from sandbox.server import down, up
 
@@ -132,8 +132,8 @@ def main() -> None:
         dagster_s, direct_s = [], []
         try:
             import dagster as dg
+            from transform_runner import build, build_changed
 
-            from c2c.transform import build, build_changed
             from ingestion.run import run_vendor
             from orchestration.definitions import defs
             from orchestration.defs.automation import ironclad_amendment_approvals

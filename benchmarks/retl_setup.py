@@ -106,7 +106,8 @@ def fresh_dir(bench: Bench, name: str, source: Path | None = None) -> Path:
 
 
 def ingest_and_build(data_dir: Path, as_of: str, vendors: tuple[str, ...]) -> None:
-    from c2c.transform import build_changed
+    from transform_runner import build_changed
+
     from ingestion.run import run_vendor
 
     os.environ["C2C_DATA_DIR"] = str(data_dir)

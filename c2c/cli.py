@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
+from core.errors import typed_cause
+from core.output import emit, progress
 from ingestion.cli import ingest
 from reverse_etl.cli import reverse_etl
 from sandbox.cli import sandbox
-
-from .output import emit, progress
 
 
 @click.group()
@@ -40,9 +40,8 @@ def transform(as_of: str | None, target: str | None, select: str | None, full: b
     rebuilt (with everything downstream and their data tests); the first build, a new as-of date or a
     changed dbt project builds everything.
     """
-    from ingestion.common.settings import data_dir
-
-    from .transform import build, build_changed, default_as_of
+    from core.paths import data_dir
+    from transform_runner import build, build_changed, default_as_of
 
     base = data_dir()
     as_of = as_of or default_as_of(base)
@@ -76,9 +75,7 @@ def demo(size: str, seed: int, as_json: bool) -> None:
     try:
         summary, text = run_demo(size, seed, say)
     except Exception as exc:  # typed errors carry vendor/resource/page; show them without a traceback
-        from ingestion.cli import _typed_cause
-
-        cause = _typed_cause(exc)
+        cause = typed_cause(exc)
         if cause is not None:
             raise click.ClickException(str(cause)) from exc
         raise

@@ -22,19 +22,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from core.paths import REPO_ROOT, warehouse_path
+
 DEMO_APPROVER = "Finance Controller (demo)"
-INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "orchestration" / "instance" / "dagster.yaml"
+INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "instance" / "dagster.yaml"
 
 
 def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str, Any], str]:
     from ingestion.pipelines import VENDORS
     from ingestion.run import dataset_rows
     from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY
-    from reverse_etl.cli import plan_table
+    from reverse_etl.report import plan_table
     from reverse_etl.runs import show
     from sandbox.common.paths import sandbox_dir
     from sandbox.firm.generate import generate
     from sandbox.server import down, up
+    from transform_runner import open_exceptions_by_kind
 
     base = sandbox_dir().parent
     say(f"starting from a clean demo state in {base} (warehouse, pipeline state, the sandbox ERP, Dagster runs)")
@@ -50,7 +53,7 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
     say("Dagster job nightly_refresh: ingest all four vendors → dbt build (models + tests as checks) → plan:")
     first = _run(defs, instance, "nightly_refresh", say)
     rows = {v: dataset_rows(v) for v in VENDORS}
-    found = _open_exceptions_by_kind(base)
+    found = open_exceptions_by_kind(base)
     plan_id = str(instance.get_latest_materialization_event(PLAN_KEY).asset_materialization.metadata["plan_id"].value)
     plan, _ = show(plan_id, base)
 
@@ -61,7 +64,7 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
 
     say("Dagster job nightly_refresh again: the ERP re-ingested, the models rebuilt:")
     _run(defs, instance, "nightly_refresh", say)
-    left = _open_exceptions_by_kind(base).get("billing_schedule_drift", (0, 0))[0]
+    left = open_exceptions_by_kind(base).get("billing_schedule_drift", (0, 0))[0]
 
     lines = [f"rows per system (raw tables in the warehouse), as of {manifest['as_of']}:"]
     lines += [f"  {v:<10} {sum(r.values()):>9,} rows in {len(r):>2} raw tables" for v, r in rows.items()]
@@ -76,7 +79,7 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
               f"ERP ({written['erp_requests'].value} ERP requests); after the next run: {left} billing_schedule_drift "
               "left"), "", "KPIs (latest month up to the as-of date):"]
     lines += [f"  {name:<40} {value}" for name, value in _kpis(base)]
-    lines += ["", (f"warehouse: {base / 'warehouse.duckdb'} (raw_*, staging, intermediate, canonical, reconciliation, "
+    lines += ["", (f"warehouse: {warehouse_path(base)} (raw_*, staging, intermediate, canonical, reconciliation, "
               "marts, sync, reverse_etl)"),
               ("Open the UI: `make ui`, then http://127.0.0.1:3000 — the asset graph from each vendor table to the ERP "
               "write, these three runs, and the finance_corrections launchpad."),
@@ -91,8 +94,9 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
 
 def _reset(base: Path) -> None:
     """Forget earlier demo runs in this data dir: warehouse, dlt / dbt / Dagster state, the sandbox ERP's edits."""
-    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
-        (base / name).unlink(missing_ok=True)
+    warehouse = warehouse_path(base)
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        path.unlink(missing_ok=True)
     for name in ("dlt", "state", "dbt", "dagster"):
         shutil.rmtree(base / name, ignore_errors=True)
     for name in ("state", "run"):  # the ERP's persisted edits; pids, logs and credentials of stopped simulators
@@ -136,31 +140,16 @@ def _run(defs: Any, instance: Any, job: str, say: Callable[[str], None], run_con
     return result
 
 
-def _open_exceptions_by_kind(data_dir: Path) -> dict[str, tuple[int, Decimal]]:
-    import duckdb
-
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
-    try:
-        rows = con.execute("select exception_type, count(*), sum(impact_amount_reporting) "
-                           "from reconciliation.finance_exceptions where status = 'open' group by 1").fetchall()
-    finally:
-        con.close()
-    return {kind: (n, total if total is not None else Decimal(0)) for kind, n, total in rows}
-
-
 def _kpis(data_dir: Path) -> list[tuple[str, str]]:
     """One value per KPI for the latest month up to the as-of date (its 'all' dimension when it has one)."""
-    import duckdb
+    from core import warehouse
 
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
-    try:
-        rows = con.execute(
+    with warehouse.connect("duckdb", data_dir) as con:
+        rows = con.execute(  # type: ignore[union-attr]
             "select kpi_name, kpi_unit, kpi_value, currency_code from marts.contract_to_cash_kpis "
             "where kpi_month = (select max(kpi_month) from marts.contract_to_cash_kpis where kpi_month <= as_of_date) "
             "qualify row_number() over (partition by kpi_name order by (kpi_dimension = 'all') desc, "
             "kpi_dimension) = 1 order by kpi_name").fetchall()
-    finally:
-        con.close()
     out = []
     for name, unit, value, currency in rows:
         number = f"{Decimal(value).quantize(Decimal('0.01')):,}" if value is not None else "—"

@@ -6,7 +6,8 @@ import logging
 
 import click
 
-from .common.errors import IngestionError
+from core.errors import PlatformError, typed_cause
+
 from .pipelines import VENDORS, warehouse_path
 
 
@@ -27,10 +28,10 @@ def ingest(vendor: str, destination: str | None, as_json: bool) -> None:
         say(f"{name}:")
         try:
             results[name] = run_vendor(name, say=say, destination=destination)
-        except IngestionError as exc:
+        except PlatformError as exc:
             raise click.ClickException(str(exc)) from exc
         except Exception as exc:  # dlt wraps source errors: show the typed cause, not a traceback
-            cause = _typed_cause(exc)
+            cause = typed_cause(exc)
             if cause is not None:
                 raise click.ClickException(str(cause)) from exc
             raise
@@ -45,13 +46,3 @@ def ingest(vendor: str, destination: str | None, as_json: bool) -> None:
         click.echo(f"{name:<11}{'(total, ' + format(result.seconds, '.1f') + 's)':<28}{sum(result.rows.values()):>12,}")
     if destination in (None, "duckdb"):
         click.echo(f"warehouse: {warehouse_path()}")
-
-
-def _typed_cause(exc: BaseException) -> IngestionError | None:
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, IngestionError):
-            return exc
-        exc = exc.__cause__ or exc.__context__
-    return None

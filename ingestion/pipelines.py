@@ -10,13 +10,10 @@ from typing import Any
 
 import dlt
 
-from .common.settings import data_dir
+from core.paths import data_dir, warehouse_path
+from core.settings import VENDORS
 
-VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
-
-
-def warehouse_path(base: Path | None = None) -> Path:
-    return (base or data_dir()) / "warehouse.duckdb"
+__all__ = ["VENDORS", "destination", "make_pipeline", "warehouse_path"]
 
 
 def destination(name: str | None = None, base: Path | None = None) -> Any:

@@ -1,13 +1,12 @@
-"""Run-time settings of the Dagster code (read when a run needs them, never at import): the data dir, the
-rules' as-of date (c2c.transform.default_as_of), the warehouse."""
+"""Run-time settings of the Dagster code (read when a run needs them, never at import): the data dir and the
+rules' as-of date, both decided by the parts below (core.paths, transform_runner.as_of)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from c2c.transform import default_as_of
-from ingestion.common.settings import data_dir
+from core.paths import data_dir
+from transform_runner import default_as_of
 
 
 def as_of_date() -> str | None:
@@ -19,8 +18,4 @@ def dbt_vars() -> list[str]:
     return ["--vars", json.dumps({"as_of_date": value})] if value else []
 
 
-def warehouse() -> Path:
-    return data_dir() / "warehouse.duckdb"
-
-
-__all__ = ["as_of_date", "data_dir", "dbt_vars", "warehouse"]
+__all__ = ["as_of_date", "data_dir", "dbt_vars"]

@@ -5,48 +5,15 @@ from __future__ import annotations
 
 import logging
 import sys
-from decimal import Decimal
 from typing import Any
 
 import click
 
-from c2c.output import emit, progress
+from core.errors import PlatformError
+from core.output import emit, progress
 
-from .errors import ReverseEtlError
+from .report import plan_table
 from .store import plain
-
-
-def _money(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value).normalize():,f}"
-
-
-def plan_table(plan: Any, limit: int = 60) -> str:
-    """The plan as a readable table: one row per line operation, then totals per currency."""
-    scope = f" (contracts {', '.join(plan.scope)})" if plan.scope is not None else ""
-    if not plan.items:
-        return (f"plan {plan.plan_id}{scope}: nothing to correct (every ERP schedule already holds its desired "
-                "lines)")
-    clm = {s["contract_key"]: s["clm_contract_id"] for s in plan.schedules}
-    blocked = {s["write_key"]: s["blocked_reason"] for s in plan.schedules if s["blocked_reason"]}
-    head = ("contract", "line", "op", "before", "after", "change", "ccy", "change order")
-    rows = [(clm.get(i["contract_key"], "?"), i["line_key"], i["op"] + (" (BLOCKED)" if i["write_key"] in blocked else ""),
-             f"{_money(i['before_amount'])} {i['before_date'] or ''}".strip(),
-             f"{_money(i['after_amount'])} {i['after_date'] or ''}".strip(),
-             _money(i["amount_change"]), i["currency_code"], i["clm_amendment_id"] or "") for i in plan.items]
-    shown = rows[:limit]
-    widths = [max(len(str(r[k])) for r in [head, *shown]) for k in range(len(head))]
-    lines = [(f"plan {plan.plan_id}{scope} (prepared by {plan.prepared_by}, as of {plan.as_of_date}): "
-             f"{len(plan.items)} line operations on {len(plan.schedules)} billing schedules")]
-    for row in [head, *shown]:
-        lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
-    if len(rows) > limit:
-        lines.append(f"  … {len(rows) - limit} more (--json lists every item)")
-    lines.append("money impact: " + ", ".join(f"{_money(v)} {k}" for k, v in plan.impact_by_currency().items()))
-    for key, reason in blocked.items():
-        lines.append(f"BLOCKED {key}: {reason}")
-    return "\n".join(lines)
 
 
 def _ids(option: str | None) -> list[str] | None:
@@ -81,7 +48,7 @@ def plan(contracts: str | None, as_json: bool) -> None:
 
     try:
         made = runs.plan(contracts=_ids(contracts))
-    except ReverseEtlError as exc:
+    except PlatformError as exc:
         _fail(exc)
     emit(as_json, _plan_json(made), plan_table(made) + (
         f"\nnext: c2c reverse-etl approve {made.plan_id} --approver <your name>" if made.items else ""))
@@ -96,7 +63,7 @@ def show(plan_id: str, as_json: bool) -> None:
 
     try:
         found, status = runs.show(plan_id)
-    except ReverseEtlError as exc:
+    except PlatformError as exc:
         _fail(exc)
     human = plan_table(found) + f"\napprovals: {len(status['approvals'])}" + "".join(
         f"\n  {a['approver']} at {a['approved_at']} ({a['policy']}; scope {a['scope'] or 'all'})"
@@ -116,7 +83,7 @@ def approve(plan_id: str, approver: str, contracts: str | None, as_json: bool) -
     scope = _ids(contracts)
     try:
         record = runs.approve_plan(plan_id, approver, scope)
-    except ReverseEtlError as exc:
+    except PlatformError as exc:
         _fail(exc)
     emit(as_json, {k: plain(v) for k, v in record.items()},
          f"plan {plan_id} approved by {record['approver']} ({record['items']} items"
@@ -132,7 +99,7 @@ def apply(plan_id: str, as_json: bool) -> None:
 
     try:
         report = runs.apply_plan(plan_id, say=progress(as_json))
-    except ReverseEtlError as exc:
+    except PlatformError as exc:
         _fail(exc)
     human = (f"plan {plan_id}: {report.status} in {report.seconds:.1f}s — items written {report.written}, "
              f"skipped {report.skipped}, conflicts {report.conflicts}, rejected {report.rejected}, "
@@ -158,7 +125,7 @@ def verify(plan_id: str, as_json: bool) -> None:
     try:
         report = runs.verify_plan(plan_id)
         intact, why = runs.ledger_intact()
-    except ReverseEtlError as exc:
+    except PlatformError as exc:
         _fail(exc)
     payload = {**report.public(), "ledger_intact": intact}
     human = (f"plan {plan_id}: {report.verified} schedules hold the approved lines, "

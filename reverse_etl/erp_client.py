@@ -3,7 +3,7 @@
 - its own integration's token (reverse_etl/settings.py), fetched on first use and once more on a 401;
 - a concurrency limit that is never exceeded: every request, token requests included, holds one slot of a
   semaphore of `max_concurrency` while in flight (NetSuite's account limit is shared by all integrations);
-- one retry decision (reverse_etl/retry.py): reads retry; a write whose outcome is unknown (5xx, time-out,
+- the platform's one retry decision (core/retry.py), with NetSuite's throttling codes (core/netsuite.py): reads retry; a write whose outcome is unknown (5xx, time-out,
   dropped connection) is re-checked through the caller's `recheck` before it is ever sent again;
 - JSON money as exact decimals both ways (never a binary float);
 - typed errors (reverse_etl/errors.py) naming the request and carrying the ERP's error body.
@@ -23,7 +23,9 @@ from typing import Any, Self
 
 import httpx
 
-from ingestion.common.settings import VendorSettings
+from core.netsuite import classify, error_code
+from core.retry import Action, Decision, RetryPolicy, Verdict, decide
+from core.settings import VendorSettings
 
 from .errors import (
     ErpAuthError,
@@ -33,7 +35,6 @@ from .errors import (
     ErpRateLimitError,
     ErpValidationError,
 )
-from .retry import Action, Decision, RetryPolicy, decide
 
 log = logging.getLogger("reverse_etl")
 BODY_LIMIT = 2000
@@ -78,18 +79,6 @@ def dumps_exact(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(dumps_exact(v) for v in value) + "]"
     return json.dumps(value)
-
-
-def error_code(response: httpx.Response | None) -> str:
-    if response is None:
-        return ""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if isinstance(body, dict) and body.get("o:errorDetails"):
-        return str(body["o:errorDetails"][0].get("o:errorCode", ""))
-    return str(body.get("error", "")) if isinstance(body, dict) else ""
 
 
 class ErpClient:
@@ -243,8 +232,8 @@ class ErpClient:
     def _decide(self, *, write: bool, response: httpx.Response | None, status: int | None, attempt: int,
                 reauthed: bool, what: str) -> Decision:
         """The retry decision for one answer; raises when it is final, sleeps the backoff when it is a retry."""
-        verdict = decide(write=write, status=status, error_code=error_code(response), attempt=attempt,
-                         policy=self.policy, reauthed=reauthed,
+        verdict = decide(classify(response) if response is not None else Verdict.RETRY, status=status, write=write,
+                         attempt=attempt, policy=self.policy, reauthed=reauthed,
                          retry_after=response.headers.get("Retry-After") if response is not None else None)
         if verdict.action in (Action.DONE, Action.REAUTH):
             return verdict

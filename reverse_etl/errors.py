@@ -5,25 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-
-class ReverseEtlError(Exception):
-    """Base class: free `context` (plan, schedule, url) for the message, and a hint for the user."""
-
-    hint = ""
-
-    def __init__(self, message: str, **context: Any) -> None:
-        self.context = {k: v for k, v in context.items() if v is not None}
-        details = ", ".join(f"{k}={v}" for k, v in self.context.items())
-        text = message + (f" [{details}]" if details else "")
-        if self.hint:
-            text += f" — {self.hint}"
-        super().__init__(text)
+from core.errors import PlatformError
 
 
-class ConfigError(ReverseEtlError):
-    """A reverse-ETL setting is missing or invalid; the message names the setting, never its value."""
-
-    hint = "set it in the environment or .dlt/secrets.toml (see .env.example, section reverse_etl)"
+class ReverseEtlError(PlatformError):
+    """Base class: free `context` (plan, schedule, url) for the message, and a hint for the user. A missing or
+    invalid setting is the kernel's ConfigError (core/errors.py)."""
 
 
 class WarehouseBusyError(ReverseEtlError):

@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ingestion.common.settings import data_dir as default_data_dir
+from core.paths import data_dir as default_data_dir
+from core.retry import RetryPolicy
 
 from .apply import Applier, ApplyReport, VerifyReport, verify
 from .approval import approve, auto_approve
 from .erp_client import ErpClient
 from .plan import Plan, load, make_plan, save
-from .retry import RetryPolicy
 from .settings import Knobs, netsuite_writer
 from .store import Store
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from c2c.output import emit, progress
+from core.output import emit, progress
 
 from .admin import Admin
 from .common.faults import KINDS

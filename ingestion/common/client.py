@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 
+from core import netsuite
+from core.retry import Action, RetryPolicy, Verdict, classify_status, decide
+from core.settings import VendorSettings
+
 from .errors import AuthError, IngestionError, MalformedPageError, ThrottledError, UnavailableError
-from .retry import RetryPolicy, Verdict, classify_status
-from .settings import VendorSettings
 
 log = logging.getLogger("ingestion")
 TRANSPORT_ERRORS = (httpx.TransportError,)  # connect/read time-outs, dropped connections, protocol errors
@@ -97,32 +99,37 @@ class VendorClient:
             else:
                 verdict = self.classify(response)
                 reason = f"HTTP {response.status_code} {_error_code(response)}"
-            if verdict is Verdict.OK:
-                return response
-            if verdict is Verdict.REAUTH and not reauthed:
+            status = response.status_code if response is not None else None
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            decision = decide(verdict, status=status, attempt=attempt, policy=self.policy, retry_after=retry_after,
+                              reauthed=reauthed)
+            if decision.action is Action.DONE:
+                return response  # type: ignore[return-value]
+            if decision.action is Action.REAUTH:
                 reauthed = True
                 self.token(refresh=True)
                 continue
-            if verdict is Verdict.REAUTH:
-                raise AuthError("a fresh token was rejected too", vendor=self.vendor, resource=resource, page=page)
-            if verdict is Verdict.FAIL:
-                if response is not None and response.status_code == 403:
-                    raise AuthError(f"forbidden: {_error_code(response)}", vendor=self.vendor, resource=resource, page=page)
+            if decision.action is Action.FORBIDDEN:
+                raise AuthError(f"forbidden: {_error_code(response)}", vendor=self.vendor, resource=resource, page=page)
+            if decision.action is Action.REJECT:
                 raise RequestRejectedError(f"the request was rejected ({reason}): {_body(response)}",
                                            vendor=self.vendor, resource=resource, page=page, cursor=cursor)
-            if attempt + 1 >= self.policy.max_attempts:
-                error = ThrottledError if verdict is Verdict.THROTTLED else UnavailableError
+            if decision.action is Action.GIVE_UP and verdict is Verdict.REAUTH:
+                raise AuthError("a fresh token was rejected too", vendor=self.vendor, resource=resource, page=page)
+            if decision.action is Action.GIVE_UP:
+                error = ThrottledError if decision.throttled else UnavailableError
                 raise error(f"gave up after {attempt + 1} attempts ({reason})", vendor=self.vendor, resource=resource,
                             page=page, cursor=cursor)
-            if verdict is Verdict.THROTTLED:
+            if decision.throttled:
                 self.stats.throttled += 1
             self.stats.retries += 1
-            self._pause(attempt, response.headers.get("Retry-After") if response is not None else None,
-                        f"{resource} page {page}: {reason}")
+            self._wait(decision.delay, f"{resource} page {page}: {reason}")
             attempt += 1
 
     def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
-        delay = self.policy.delay(attempt, retry_after)
+        self._wait(self.policy.delay(attempt, retry_after), why)
+
+    def _wait(self, delay: float, why: str) -> None:
         log.warning("%s: %s; retrying in %.1fs", self.vendor, why, delay)
         self.stats.slept_seconds += delay
         self.sleep(delay)
@@ -160,7 +167,7 @@ def _error_code(response: httpx.Response) -> str:
         return str(body[0].get("errorCode", ""))
     if isinstance(body, dict):
         if "o:errorDetails" in body:
-            return str((body["o:errorDetails"] or [{}])[0].get("o:errorCode", ""))
+            return netsuite.error_code(response)
         if body.get("errors"):
             return str(body["errors"][0].get("message", ""))[:80]
         return str(body.get("code") or body.get("error") or "")

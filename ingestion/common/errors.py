@@ -5,34 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.errors import PlatformError
 
-class IngestionError(Exception):
-    """Base class: `vendor`, `resource` and free `context` (page, cursor, url) for the message."""
 
-    hint = ""
+class IngestionError(PlatformError):
+    """Base class: `vendor`, `resource` and free `context` (page, cursor, url) for the message. A missing or
+    refused setting is the kernel's ConfigError / UrlNotAllowedError (core/errors.py)."""
 
     def __init__(self, message: str, *, vendor: str, resource: str | None = None, **context: Any) -> None:
-        self.vendor = vendor
-        self.resource = resource
-        self.context = {k: v for k, v in context.items() if v is not None}
-        where = f"{vendor}" + (f"/{resource}" if resource else "")
-        details = ", ".join(f"{k}={v}" for k, v in self.context.items())
-        text = f"{where}: {message}" + (f" [{details}]" if details else "")
-        if self.hint:
-            text += f" — {self.hint}"
-        super().__init__(text)
-
-
-class ConfigError(IngestionError):
-    """A setting is missing or invalid. The message names the setting, never its value."""
-
-    hint = "set it in .dlt/config.toml / .dlt/secrets.toml or the environment (see .env.example)"
-
-
-class UrlNotAllowedError(ConfigError):
-    """A base URL outside the vendor's allow-list (RELIABILITY.md F17): refused before any connection."""
-
-    hint = "use the vendor's documented host, or add the host to sources.<vendor>.allowed_hosts"
+        super().__init__(message, vendor=vendor, resource=resource, **context)
 
 
 class AuthError(IngestionError):

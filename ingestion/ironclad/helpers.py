@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pyarrow as pa
 
+from core.retry import Verdict, classify_status
 from ingestion.common.client import VendorClient
 from ingestion.common.errors import MalformedPageError, PaginationLoopError, SchemaContractError
 from ingestion.common.pages import LoopGuard, check_rows, to_arrow
 from ingestion.common.progress import Progress
-from ingestion.common.retry import Verdict, classify_status
 
 from .settings import (
     FIELDS,

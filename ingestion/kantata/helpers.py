@@ -12,10 +12,10 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.retry import Verdict, classify_status
 from ingestion.common.client import VendorClient
 from ingestion.common.errors import MalformedPageError, SchemaContractError
 from ingestion.common.pages import MONEY, LoopGuard, check_rows, to_arrow
-from ingestion.common.retry import Verdict, classify_status
 
 from .settings import BASE_UNIT, INITIAL_UPDATED_AT, STRICT_FILTER_SLACK, VENDOR, Money, Spec
 

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator, Sequence
 import dlt
 import pyarrow as pa
 
+from core.errors import ConfigError
+from core.retry import RetryPolicy
 from ingestion.common.client import LazyClient, VendorClient
-from ingestion.common.errors import ConfigError
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
-from ingestion.common.retry import RetryPolicy
 from ingestion.common.settings import resolve
 
 from .helpers import classify, cursor_text, page_table, walk

@@ -13,13 +13,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pyarrow as pa
 
+from core import netsuite
 from ingestion.common.client import VendorClient
 from ingestion.common.errors import MalformedPageError, SchemaContractError, UnavailableError
 from ingestion.common.pages import LoopGuard, check_rows, to_arrow
-from ingestion.common.retry import Verdict, classify_status
 
 from .settings import (
     ARROW_TYPES,
@@ -41,30 +40,13 @@ from .settings import (
 )
 
 log = logging.getLogger("ingestion")
-THROTTLE_CODES = {"SSS_REQUEST_LIMIT_EXCEEDED", "CONCURRENCY_LIMIT_EXCEEDED"}
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTERNAL_ID = re.compile(r"^\d{1,19}$")
 
 
 # ---- the retry verdict --------------------------------------------------------------------------------------
-def error_codes(response: httpx.Response) -> list[str]:
-    """Every `o:errorCode` of a NetSuite error body (none if the body is not one)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    details = body.get("o:errorDetails") if isinstance(body, dict) else None
-    return [str(d.get("o:errorCode", "")) for d in details or [] if isinstance(d, dict)]
-
-
-def classify(response: httpx.Response) -> Verdict:
-    """NetSuite: 429 (concurrency governance, no Retry-After documented) and 400 `SSS_REQUEST_LIMIT_EXCEEDED`
-    throttle; 401 (`INVALID_LOGIN`: a missing, unknown or expired token) re-authenticates once; 5xx/408 retry;
-    any other 4xx (e.g. 400 INVALID_PARAMETER for a bad query) fails."""
-    if response.status_code == 400 and THROTTLE_CODES & set(error_codes(response)):
-        return Verdict.THROTTLED
-    return classify_status(response.status_code)
+classify = netsuite.classify  # NetSuite's error body and throttling codes are shared with the ERP writer
 
 
 # ---- the query ----------------------------------------------------------------------------------------------

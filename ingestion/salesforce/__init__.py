@@ -10,10 +10,10 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
+from core.retry import RetryPolicy
 from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
-from ingestion.common.retry import RetryPolicy
 from ingestion.common.settings import resolve
 
 from .helpers import classify, walk

@@ -13,12 +13,11 @@ import json
 import os
 
 import dagster as dg
-import duckdb
 
 from reverse_etl import runs
+from transform_runner import open_exceptions_by_kind
 
 from ..lib.keys import ERP_WRITE_KEY
-from ..settings import warehouse
 
 DEFAULT_THRESHOLDS = {"write_conflict": 0, "write_rejected": 0}
 
@@ -30,19 +29,14 @@ def thresholds() -> dict[str, int]:
 @dg.asset_check(asset=dg.AssetKey(["reconciliation", "finance_exceptions"]), name="open_breaks_within_thresholds",
                 pool="duckdb", description="Open breaks per kind at most C2C_RECON_THRESHOLDS (JSON {kind: max}).")
 def open_breaks_within_thresholds() -> dg.AssetCheckResult:
-    con = duckdb.connect(str(warehouse()))  # same settings as every other opener in this process
-    try:
-        rows = con.execute("select exception_type, count(*), sum(impact_amount_reporting) from "
-                           "reconciliation.finance_exceptions where status = 'open' group by 1 order by 1").fetchall()
-    finally:
-        con.close()
+    open_now = open_exceptions_by_kind()
     limits = thresholds()
-    open_by_kind = {kind: n for kind, n, _ in rows}
+    open_by_kind = {kind: n for kind, (n, _) in open_now.items()}
     over = {kind: n for kind, n in open_by_kind.items() if kind in limits and n > limits[kind]}
     return dg.AssetCheckResult(
         passed=not over, severity=dg.AssetCheckSeverity.WARN,
         metadata={"open_by_kind": open_by_kind, "over_threshold": over, "thresholds": limits,
-                  "open_impact_reporting": {kind: str(total) for kind, _, total in rows}})
+                  "open_impact_reporting": {kind: str(total) for kind, (_, total) in open_now.items()}})
 
 
 @dg.asset_check(asset=ERP_WRITE_KEY, name="erp_holds_the_approved_schedules", pool="duckdb",

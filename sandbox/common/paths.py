@@ -1,22 +1,14 @@
-"""Where run-time files live: one data directory per run (ARCHITECTURE.md "Interfaces")."""
+"""Where the sandbox keeps its run-time files, inside the data dir (core/paths.py; ARCHITECTURE.md
+"Interfaces")."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
+from core.paths import REPO_ROOT, data_dir, sandbox_dir
+from core.settings import VENDORS
 
-
-def data_dir() -> Path:
-    """`$C2C_DATA_DIR` when set, else `data/` at the repository root."""
-    configured = os.environ.get("C2C_DATA_DIR")
-    return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
-
-
-def sandbox_dir(base: Path | None = None) -> Path:
-    return (base or data_dir()) / "sandbox"
+__all__ = ["REPO_ROOT", "VENDORS", "data_dir", "firm_dir", "run_dir", "sandbox_dir", "state_dir"]
 
 
 def firm_dir(base: Path | None = None) -> Path:

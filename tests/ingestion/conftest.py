@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.common.retry import RetryPolicy
+from core.retry import RetryPolicy
 from sandbox.admin import Admin
 from tests.conftest import RunningSandbox
 

@@ -10,21 +10,21 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ingestion.common.allowlist import check_url
+from core.allowlist import check_url
+from core.errors import ConfigError, UrlNotAllowedError
+from core.retry import RetryPolicy, Verdict, classify_status, parse_retry_after
+from core.settings import VendorSettings
 from ingestion.common.client import RequestRejectedError, VendorClient
 from ingestion.common.errors import (
     AuthError,
-    ConfigError,
     MalformedPageError,
     PaginationLoopError,
     SchemaContractError,
     ThrottledError,
     UnavailableError,
-    UrlNotAllowedError,
 )
 from ingestion.common.pages import MONEY, LoopGuard, check_rows, to_arrow
-from ingestion.common.retry import RetryPolicy, Verdict, classify_status, parse_retry_after
-from ingestion.common.settings import VendorSettings, resolve
+from ingestion.common.settings import resolve
 
 SECRET = "s3cr3t-value-never-shown"
 

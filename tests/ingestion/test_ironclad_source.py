@@ -18,9 +18,9 @@ import duckdb
 import httpx
 import pytest
 
-from ingestion.cli import _typed_cause
+from core.errors import typed_cause as _typed_cause
+from core.retry import Verdict
 from ingestion.common.errors import MalformedPageError, PaginationLoopError, SchemaContractError
-from ingestion.common.retry import Verdict
 from ingestion.ironclad import ironclad
 from ingestion.ironclad.helpers import classify, exact_json, since_param
 from ingestion.pipelines import make_pipeline

@@ -12,7 +12,7 @@ import duckdb
 import httpx
 import pytest
 
-from ingestion.cli import _typed_cause
+from core.errors import typed_cause as _typed_cause
 from ingestion.common.errors import (
     AuthError,
     IngestionError,

@@ -16,9 +16,9 @@ import duckdb
 import httpx
 import pytest
 
-from ingestion.cli import _typed_cause
+from core.errors import typed_cause as _typed_cause
+from core.retry import Verdict
 from ingestion.common.errors import MalformedPageError, PaginationLoopError, SchemaContractError
-from ingestion.common.retry import Verdict
 from ingestion.netsuite import netsuite
 from ingestion.netsuite.helpers import build_query, classify, cursor_text, parse_items
 from ingestion.netsuite.settings import EXACT, TABLES

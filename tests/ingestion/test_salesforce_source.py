@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 import sandbox.salesforce as sf
-from ingestion.cli import _typed_cause
+from core.errors import typed_cause as _typed_cause
+from core.retry import Verdict
 from ingestion.common.errors import (
     AuthError,
     IngestionError,
@@ -25,7 +26,6 @@ from ingestion.common.errors import (
     SchemaContractError,
     ThrottledError,
 )
-from ingestion.common.retry import Verdict
 from ingestion.run import run_vendor
 from ingestion.salesforce.helpers import build_soql, classify, read_envelope, soql_datetime
 from ingestion.salesforce.settings import OBJECTS

@@ -25,9 +25,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def events_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """The tiny firm, its simulators up, ingested and built once (directly: the set-up is not under test)."""
-    from c2c.transform import build_changed
     from ingestion.pipelines import VENDORS
     from ingestion.run import run_vendor
+    from transform_runner import build_changed
 
     with running_sandbox(tmp_path_factory.mktemp("events"), data_dir_env=True) as sandbox:
         for vendor in VENDORS:
@@ -133,7 +133,7 @@ def test_an_approved_change_order_corrects_its_contracts_schedule_only(events_sa
     from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY
     from sandbox.admin import Admin
 
-    monkeypatch.setenv("C2C_RETL_AUTO_APPLY_MAX_IMPACT", "1000000000")  # the finance policy: auto-apply
+    monkeypatch.setenv("REVERSE_ETL__AUTO_APPLY_MAX_IMPACT", "1000000000")  # the finance policy: auto-apply
     requests, cursor = _tick(ironclad_amendment_approvals, instance, None)
     assert requests == []
     record_id, prop, contract, line_key, old = _open_milestone_change(events_sandbox)

@@ -11,7 +11,7 @@ import uuid
 import dagster as dg
 
 from c2c import run_progress
-from c2c.output import progress
+from core.output import progress
 
 
 @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers"), dg.AssetCheckSpec("small", asset="numbers")])

@@ -25,9 +25,9 @@ APPROVER = "Dana Controller"
 @pytest.fixture(scope="session")
 def golden(erp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir with the tiny firm ingested and built (the sync feed holds the 7 planted drifts)."""
-    from c2c.transform import build_changed
     from ingestion.run import run_vendor
     from sandbox.admin import Admin
+    from transform_runner import build_changed
 
     with Admin("netsuite", erp_sandbox.data_dir) as admin:  # other tests may have corrected it
         admin.clear_faults()
@@ -103,8 +103,8 @@ class Env:
 
     def rebuild(self) -> Any:
         """The next ingest of the ERP and the next build, as production runs them."""
-        from c2c.transform import build_changed
         from ingestion.run import run_vendor
+        from transform_runner import build_changed
 
         run_vendor("netsuite", say=lambda _: None)
         _, summary = build_changed(self.data_dir, as_of=self.as_of)

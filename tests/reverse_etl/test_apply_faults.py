@@ -97,7 +97,7 @@ def test_f4_every_answer_lost_every_write_landed_once(retl: Env) -> None:
 
 
 def _apply_process(env: Env, plan_id: str) -> subprocess.Popen:
-    environment = {**os.environ, "C2C_DATA_DIR": str(env.data_dir), "C2C_RETL_MAX_CONCURRENCY": "1"}
+    environment = {**os.environ, "C2C_DATA_DIR": str(env.data_dir), "REVERSE_ETL__MAX_CONCURRENCY": "1"}
     return subprocess.Popen([sys.executable, "-m", "reverse_etl", "apply", plan_id, "--json"], cwd=REPO,
                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ingestion.common.settings import VendorSettings
+from core.retry import RetryPolicy
+from core.settings import VendorSettings
 from reverse_etl.erp_client import ErpClient, Landed, dumps_exact
 from reverse_etl.errors import ErpAuthError, ErpConflictError, ErpValidationError
-from reverse_etl.retry import RetryPolicy
 
 SETTINGS = VendorSettings("netsuite", "https://acct.suitetalk.api.netsuite.com/services/rest",
                           token_url="https://acct.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",

@@ -10,9 +10,9 @@ import duckdb
 import httpx
 import pytest
 
-from c2c import build_state
-from c2c.transform import build, build_changed
 from ingestion.run import run_vendor
+from transform_runner import build, build_changed
+from transform_runner import changes as build_state
 
 from .conftest import ingest_into
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from c2c.transform import build
+from transform_runner import build
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from c2c.transform import build
+from transform_runner import build
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from c2c.transform import build
 from tests.sandbox.truth import differences
 from tests.transform.ground_truth import open_exceptions, read_duckdb
+from transform_runner import build
 
 pytestmark = pytest.mark.integration
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")

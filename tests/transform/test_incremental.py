@@ -11,8 +11,8 @@ import duckdb
 import httpx
 import pytest
 
-from c2c.transform import build, run_dbt
 from ingestion.run import run_vendor
+from transform_runner import build, run_dbt
 
 from .conftest import ingest_into
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from reverse_etl import runs
-from reverse_etl.cli import plan_table
+from reverse_etl.report import plan_table
 
 from ...lib.business_events import CONTRACTS_TAG
 from ...lib.keys import ERP_WRITE_KEY, PLAN_KEY

@@ -1,6 +1,6 @@
 """The dbt project as Dagster sees it. Its manifest lives in transform/target (git-ignored): `dagster dev`
 re-parses it at start (prepare_if_dev); elsewhere `ensure_manifest()` parses it again when it is missing or
-the project changed (its fingerprint, c2c/build_state.py); a deployment runs
+the project changed (its fingerprint, transform_runner/changes.py); a deployment runs
 `dagster-dbt project prepare-and-package`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-PROJECT_DIR = Path(__file__).resolve().parents[3] / "transform"
+from core.paths import DBT_PROJECT_DIR as PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target_path=Path("target"))
 dbt_project.prepare_if_dev()
@@ -17,7 +17,7 @@ dbt_project.prepare_if_dev()
 
 def ensure_manifest() -> Path:
     """The manifest, parsed again when it is missing or the dbt project changed since it was parsed."""
-    from c2c.build_state import project_fingerprint
+    from transform_runner.changes import project_fingerprint
 
     stamp = dbt_project.manifest_path.with_name("c2c_project_fingerprint")
     fingerprint = project_fingerprint(PROJECT_DIR)

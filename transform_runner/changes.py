@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,9 @@ from typing import Any
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parents[1] / "transform"
+from core import warehouse
+from core.paths import DBT_PROJECT_DIR as PROJECT_DIR
+
 FINGERPRINTED = ("models", "macros", "tests", "seeds", "snapshots", "dbt_project.yml")
 
 
@@ -92,38 +93,12 @@ def load_watermarks(data_dir: Path, target: str, tables: list[SourceTable]) -> d
     """The change marker of each declared source table that exists in the warehouse."""
     catalog = ("select table_schema, table_name, max(case when column_name = '_dlt_load_id' then 1 else 0 end) "
                "from information_schema.columns group by table_schema, table_name")
-    if target == "duckdb":
-        import duckdb
-
-        path = data_dir / "warehouse.duckdb"
-        if not path.exists():
+    with warehouse.connect(target, data_dir, create=False) as conn:
+        if conn is None:  # no warehouse yet
             return {}
-        # not read_only: dbt (in this process) opens the same file read-write, and DuckDB refuses one file
-        # opened twice with different settings in one process
-        with duckdb.connect(str(path)) as conn:
-            existing = {(r[0], r[1]): bool(r[2]) for r in conn.execute(catalog).fetchall()}
-            query = _union_query(tables, existing, '"')
-            return dict(conn.execute(query).fetchall()) if query else {}
-    if target == "postgres":
-        import psycopg2
-
-        conn = psycopg2.connect(host=os.environ.get("C2C_PG_HOST", "127.0.0.1"),
-                                port=int(os.environ.get("C2C_PG_PORT", "5432")),
-                                user=os.environ.get("C2C_PG_USER", "postgres"),
-                                password=os.environ.get("C2C_PG_PASSWORD", ""),
-                                dbname=os.environ.get("C2C_PG_DATABASE", "c2c"))
-        try:
-            with conn.cursor() as cur:
-                cur.execute(catalog)
-                existing = {(r[0], r[1]): bool(r[2]) for r in cur.fetchall()}
-                query = _union_query(tables, existing, '"')
-                if not query:
-                    return {}
-                cur.execute(query)
-                return dict(cur.fetchall())
-        finally:
-            conn.close()
-    raise ValueError(f"change detection does not know the dbt target {target!r}; build with --full")
+        existing = {(r[0], r[1]): bool(r[2]) for r in conn.execute(catalog).fetchall()}
+        query = _union_query(tables, existing, '"')
+        return dict(conn.execute(query).fetchall()) if query else {}
 
 
 def state_file(data_dir: Path, target: str) -> Path:

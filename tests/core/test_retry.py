@@ -1,14 +1,25 @@
-"""The one retry decision of the ERP writer, as a table (pure: no I/O)."""
+"""The one retry decision of every client, as a table, with NetSuite answers classified as the ERP writer
+classifies them (pure: no I/O)."""
 
 from __future__ import annotations
 
 import random
 
+import httpx
 import pytest
 
-from reverse_etl.retry import Action, RetryPolicy, decide
+from core import netsuite
+from core.retry import Action, Decision, RetryPolicy, Verdict
+from core.retry import decide as decide_verdict
 
 POLICY = RetryPolicy(max_attempts=4, base_seconds=0.5, cap_seconds=8, rng=random.Random(7))
+
+
+def decide(*, write: bool, status: int | None, error_code: str = "", **kwargs) -> Decision:
+    """A NetSuite answer (status + `o:errorCode`; None: a transport error) through classify, then decide."""
+    body = {"o:errorDetails": [{"detail": "x", "o:errorCode": error_code}]} if error_code else {}
+    verdict = Verdict.RETRY if status is None else netsuite.classify(httpx.Response(status, json=body))
+    return decide_verdict(verdict, status=status, write=write, **kwargs)
 
 
 @pytest.mark.parametrize(("write", "status", "code", "attempt", "reauthed", "action"), [

@@ -1,0 +1,36 @@
+"""Where run-time files live: one data directory per run (ARCHITECTURE.md "Interfaces"). Everything a run
+writes goes under it; two runs with different `C2C_DATA_DIR` never touch each other's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "transform"  # the dbt project: every business rule, as SQL
+
+
+def data_dir() -> Path:
+    """`$C2C_DATA_DIR` when set, else `data/` at the repository root."""
+    configured = os.environ.get("C2C_DATA_DIR")
+    return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
+
+
+def warehouse_path(base: Path | None = None) -> Path:
+    """The default DuckDB warehouse: `<data dir>/warehouse.duckdb`."""
+    return (base or data_dir()) / "warehouse.duckdb"
+
+
+def sandbox_dir(base: Path | None = None) -> Path:
+    """What the sandbox writes for its clients: endpoints.json, manifest.json, the firm, its run files."""
+    return (base or data_dir()) / "sandbox"
+
+
+def endpoints_file(base: Path | None = None) -> Path:
+    """The sandbox's endpoints (base URL, token request, headers per vendor), read like a vendor settings file."""
+    return sandbox_dir(base) / "endpoints.json"
+
+
+def manifest_file(base: Path | None = None) -> Path:
+    """The sandbox's ground truth: size, seed, as-of date, counts and planted breaks."""
+    return sandbox_dir(base) / "manifest.json"

@@ -1,0 +1,19 @@
+"""What a build left in the finance exception queue, read back for summaries and checks (the queue itself is
+the dbt model reconciliation.finance_exceptions; nothing here decides what a break is)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from core import warehouse
+
+OPEN_BY_KIND = ("select exception_type, count(*), sum(impact_amount_reporting) "
+                "from reconciliation.finance_exceptions where status = 'open' group by 1 order by 1")
+
+
+def open_exceptions_by_kind(data_dir: Path | None = None, target: str = "duckdb") -> dict[str, tuple[int, Decimal]]:
+    """Open exceptions per kind: (count, Σ impact in the reporting currency)."""
+    with warehouse.connect(target, data_dir) as conn:
+        rows = conn.execute(OPEN_BY_KIND).fetchall()  # type: ignore[union-attr]
+    return {kind: (int(n), Decimal(total) if total is not None else Decimal(0)) for kind, n, total in rows}
