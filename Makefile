@@ -23,8 +23,7 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)  ## the main job on the embedded sandbox (small firm)
 	$(BIN)/c2c demo --size small
 
-test: $(STAMP)  ## lint, then the whole suite, exactly as CI runs it
-	$(BIN)/ruff check $(PY_PACKAGES)
+test: lint  ## lint, then the whole suite, exactly as CI runs it
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## skip the slow tests (larger firms, whole-chain runs)
@@ -46,8 +45,9 @@ sandbox-up: $(STAMP)
 sandbox-down: $(STAMP)
 	$(BIN)/c2c sandbox down
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the import contract (pyproject.toml [tool.importlinter]: imports run down the house)
 	$(BIN)/ruff check $(PY_PACKAGES)
+	$(BIN)/lint-imports --no-cache
 
 # dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
 # written to $(C2C_DATA_DIR)/dbt/target; view it with

@@ -1,1 +1,1 @@
-"""dlt sources for Salesforce, Ironclad, Kantata OX and NetSuite (issue 3). Never imports sandbox/."""
+"""dlt sources for Salesforce, Ironclad, Kantata OX and NetSuite. Never imports sandbox/."""

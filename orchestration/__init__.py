@@ -1,1 +1,1 @@
-"""Dagster wiring of the platform (issue 6): assets, checks, jobs, schedules, sensors. Wiring only."""
+"""Dagster wiring of the platform: assets, checks, jobs, schedules, sensors. Wiring only."""

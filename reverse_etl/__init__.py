@@ -1,1 +1,1 @@
-"""Plan, approve, apply and verify billing-schedule corrections in NetSuite (issue 5). Never imports sandbox/."""
+"""Plan, approve, apply and verify billing-schedule corrections in NetSuite. Never imports sandbox/."""
