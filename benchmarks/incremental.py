@@ -30,9 +30,8 @@ VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
 
 
 def chain(data_dir: Path, as_of: str) -> tuple[float, int, str]:
-    from transform_runner import build_changed
-
     from ingestion.run import run_vendor
+    from transform_runner import build_changed
 
     os.environ["C2C_DATA_DIR"] = str(data_dir)
     t0 = time.perf_counter()

@@ -132,12 +132,12 @@ def main() -> None:
         dagster_s, direct_s = [], []
         try:
             import dagster as dg
-            from transform_runner import build, build_changed
 
             from ingestion.run import run_vendor
             from orchestration.definitions import defs
             from orchestration.defs.automation import ironclad_amendment_approvals
             from reverse_etl import runs
+            from transform_runner import build, build_changed
 
             def direct_chain(contract: str | None) -> None:
                 marks = [("start", time.time())]

@@ -106,9 +106,8 @@ def fresh_dir(bench: Bench, name: str, source: Path | None = None) -> Path:
 
 
 def ingest_and_build(data_dir: Path, as_of: str, vendors: tuple[str, ...]) -> None:
-    from transform_runner import build_changed
-
     from ingestion.run import run_vendor
+    from transform_runner import build_changed
 
     os.environ["C2C_DATA_DIR"] = str(data_dir)
     for vendor in vendors:

@@ -5,8 +5,8 @@ against a data dir's warehouse — the as-of date (as_of.py), what must be rebui
 from .as_of import default_as_of
 from .build import BuildSummary, build, build_changed
 from .changes import BuildPlan
-from .dbt import run_dbt
+from .dbt import project_var, run_dbt
 from .exceptions import open_exceptions_by_kind
 
 __all__ = ["BuildPlan", "BuildSummary", "build", "build_changed", "default_as_of", "open_exceptions_by_kind",
-           "run_dbt"]
+           "project_var", "run_dbt"]

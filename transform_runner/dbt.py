@@ -60,3 +60,14 @@ def release_duckdb() -> None:
                 manager._ENV.close()
             finally:
                 manager._ENV = None
+
+
+def project_var(name: str) -> Any:
+    """A var as the dbt project declares it (transform/dbt_project.yml `vars:`), for code outside dbt that must
+    agree with the rules (e.g. which CLM approval status makes a change order count)."""
+    import yaml
+
+    declared = (yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text()) or {}).get("vars") or {}
+    if name not in declared:
+        raise KeyError(f"the dbt project declares no var {name!r} (transform/dbt_project.yml)")
+    return declared[name]

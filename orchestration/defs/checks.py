@@ -18,6 +18,7 @@ from reverse_etl import runs
 from transform_runner import open_exceptions_by_kind
 
 from ..lib.keys import ERP_WRITE_KEY
+from .resources import ErpWriterResource, WarehouseResource
 
 DEFAULT_THRESHOLDS = {"write_conflict": 0, "write_rejected": 0}
 
@@ -28,8 +29,8 @@ def thresholds() -> dict[str, int]:
 
 @dg.asset_check(asset=dg.AssetKey(["reconciliation", "finance_exceptions"]), name="open_breaks_within_thresholds",
                 pool="duckdb", description="Open breaks per kind at most C2C_RECON_THRESHOLDS (JSON {kind: max}).")
-def open_breaks_within_thresholds() -> dg.AssetCheckResult:
-    open_now = open_exceptions_by_kind()
+def open_breaks_within_thresholds(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    open_now = open_exceptions_by_kind(warehouse.base())
     limits = thresholds()
     open_by_kind = {kind: n for kind, (n, _) in open_now.items()}
     over = {kind: n for kind, n in open_by_kind.items() if kind in limits and n > limits[kind]}
@@ -42,10 +43,11 @@ def open_breaks_within_thresholds() -> dg.AssetCheckResult:
 @dg.asset_check(asset=ERP_WRITE_KEY, name="erp_holds_the_approved_schedules", pool="duckdb",
                 description="Re-reads the schedules of the last applied plan from NetSuite: they must still hold "
                             "the approved lines (a user edit since the write shows up here).")
-def erp_holds_the_approved_schedules(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def erp_holds_the_approved_schedules(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+                                     erp: ErpWriterResource) -> dg.AssetCheckResult:
     event = context.instance.get_latest_materialization_event(ERP_WRITE_KEY)
     if event is None or event.asset_materialization is None:
         return dg.AssetCheckResult(passed=True, metadata={"note": "nothing written yet"})
     plan_id = str(event.asset_materialization.metadata["plan_id"].value)
-    report = runs.verify_plan(plan_id)
+    report = runs.verify_plan(plan_id, warehouse.base(), erp.knobs())
     return dg.AssetCheckResult(passed=not report.mismatched, metadata=report.public())

@@ -23,6 +23,7 @@ from typing import Any
 
 from ingestion.common.client import VendorClient
 from ingestion.common.settings import resolve
+from transform_runner import project_var
 
 FIRST_IRONCLAD_CURSOR = "1970-01-01T00:00:00.000Z"
 MILESTONE_STATES = ("completed", "accepted")
@@ -75,8 +76,9 @@ def approved_amendments(cursor: str | None) -> tuple[list[Event], str]:
         newest = max([cursor or FIRST_IRONCLAD_CURSOR, *(str(doc["lastUpdated"]) for doc in docs)], key=_instant)
         if cursor is None:  # first tick: start from now (history is the nightly run's business)
             return [], newest
+        approved_status = project_var("clm_approved_status")  # the status the dbt rules count as approved
         approved = [doc for doc in docs
-                    if ((doc.get("properties") or {}).get("approvalStatus") or {}).get("value") == "approved"]
+                    if ((doc.get("properties") or {}).get("approvalStatus") or {}).get("value") == approved_status]
         contracts: dict[str, str] = {}
         for parent in sorted({str(doc.get("parentId")) for doc in approved if doc.get("parentId")}):
             record = client.get_json(f"/records/{parent}", resource="records")

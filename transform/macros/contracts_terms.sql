@@ -39,7 +39,7 @@
 {% macro clm_amendment_link_type() -%}'{{ var('clm_amendment_link_type', 'amendment') }}'{%- endmacro %}
 
 {# The approval status that makes a change order a contract version. #}
-{% macro clm_approved_status() -%}'{{ var('clm_approved_status', 'approved') }}'{%- endmacro %}
+{% macro clm_approved_status() -%}'{{ var('clm_approved_status') }}'{%- endmacro %}
 
 {#- The kind of contract term a property name states, or null: rate, milestone_amount, milestone_date,
     milestone_name, milestone_removed, not_to_exceed, retainer_fee. Portable string functions only. -#}

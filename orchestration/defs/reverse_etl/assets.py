@@ -6,25 +6,30 @@ approver). Wiring only: the work is reverse_etl/runs.py."""
 from collections.abc import Iterator
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
 
 from reverse_etl import runs
 from reverse_etl.report import plan_table
 
 from ...lib.business_events import CONTRACTS_TAG
 from ...lib.keys import ERP_WRITE_KEY, PLAN_KEY
+from ..resources import ErpWriterResource, WarehouseResource
+from ..transform.assets import dbt_models
 
-SYNC_DEPS = [dg.AssetKey(["sync", "sync_erp__billing_schedule_corrections_v1"]),
-             dg.AssetKey(["sync", "sync_erp__billing_schedule_correction_headers_v1"]),
-             dg.AssetKey(["reconciliation", "finance_exceptions"])]
+# what the plan reads: the pinned sync feed and the exception queue, keyed by the dbt translator
+SYNC_DEPS = [get_asset_key_for_model([dbt_models], model) for model in (
+    "sync_erp__billing_schedule_corrections", "sync_erp__billing_schedule_correction_headers",
+    "finance_exceptions")]
 
 
 @dg.asset(key=PLAN_KEY, deps=SYNC_DEPS, group_name="reverse_etl", pool="duckdb", kinds={"netsuite"},
           description="The billing-schedule correction plan: the pinned sync feed diffed with NetSuite's live "
                       "schedules (create / update / cancel per line, before → after, money impact).")
-def billing_schedule_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def billing_schedule_plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                          erp: ErpWriterResource) -> dg.MaterializeResult:
     # an amendment's run plans the amended contract only (tag set by the Ironclad sensor); other runs plan all
     contracts = context.run.tags.get(CONTRACTS_TAG)
-    plan = runs.plan(contracts=contracts.split(",") if contracts else None)
+    plan = runs.plan(warehouse.base(), erp.knobs(), contracts=contracts.split(",") if contracts else None)
     context.log.info(plan_table(plan))
     return dg.MaterializeResult(metadata={
         "plan_id": plan.plan_id, "scope": ",".join(plan.scope) if plan.scope is not None else "all contracts",
@@ -45,19 +50,21 @@ class CorrectionsConfig(dg.Config):
           description="The corrected billing schedules in NetSuite: approve (the approver named in the run "
                       "config, or the auto-apply policy), apply exactly once, verify. Not materialized when "
                       "the plan still awaits a finance approval.")
-def billing_schedules(context: dg.AssetExecutionContext, config: CorrectionsConfig) -> Iterator[dg.MaterializeResult]:
+def billing_schedules(context: dg.AssetExecutionContext, config: CorrectionsConfig, warehouse: WarehouseResource,
+                      erp: ErpWriterResource) -> Iterator[dg.MaterializeResult]:
     plan_id = config.plan_id or _plan_of_this_run(context)
+    base, knobs = warehouse.base(), erp.knobs()
     if config.approver:
-        approval = runs.approve_plan(plan_id, config.approver)
+        approval = runs.approve_plan(plan_id, config.approver, data_dir=base)
         context.log.info(f"plan {plan_id} approved by {approval['approver']} ({approval['items']} items)")
     else:
-        approved, why = runs.auto_approve_plan(plan_id)
+        approved, why = runs.auto_approve_plan(plan_id, base, knobs.auto_apply_max_impact)
         context.log.info(f"auto-apply policy for {plan_id}: {why}")
         if not approved:
             context.log.info(f"plan {plan_id} awaits a finance approval: launch finance_corrections with it")
             return
-    report = runs.apply_plan(plan_id, say=context.log.info)
-    verified = runs.verify_plan(plan_id)
+    report = runs.apply_plan(plan_id, base, knobs, say=context.log.info)
+    verified = runs.verify_plan(plan_id, base, knobs)
     metadata = {"plan_id": plan_id, "approver": config.approver or "policy:auto-apply", "status": report.status,
                 "written": report.written, "skipped": report.skipped, "conflicts": report.conflicts,
                 "rejected": report.rejected, "pending": report.failed, "verified_schedules": verified.verified,
