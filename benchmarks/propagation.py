@@ -36,6 +36,8 @@ from typing import Any
 
 import httpx
 
+from core.paths import REPO_ROOT, warehouse_path
+
 from .common import report
 
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
@@ -67,7 +69,7 @@ def _candidates(data_dir: Path, endpoints: dict[str, Any]) -> list[tuple[str, st
     """(record id, property, line key, old value) of approved milestone change orders whose line is open."""
     import duckdb
 
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    con = duckdb.connect(str(warehouse_path(data_dir)))
     try:
         rows = con.execute("select id, ironclad_id, properties from raw_ironclad.records where type = 'amendment'"
                            ).fetchall()
@@ -92,7 +94,7 @@ def _candidates(data_dir: Path, endpoints: dict[str, Any]) -> list[tuple[str, st
 def _contract_of(data_dir: Path, amendment_id: str) -> str | None:
     import duckdb
 
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    con = duckdb.connect(str(warehouse_path(data_dir)))
     try:
         row = con.execute("select p.ironclad_id from raw_ironclad.records a join raw_ironclad.records p "
                           "on p.id = a.parent_id where a.id = ?", [amendment_id]).fetchone()
@@ -126,7 +128,7 @@ def main() -> None:
         os.environ["C2C_DATA_DIR"] = str(base)
         home = base / "dagster"
         home.mkdir()
-        shutil.copy(Path(__file__).resolve().parents[1] / "orchestration" / "instance" / "dagster.yaml", home)
+        shutil.copy(REPO_ROOT / "orchestration" / "instance" / "dagster.yaml", home)
         os.environ["DAGSTER_HOME"] = str(home)
         endpoints = up(base, log=lambda _: None)
         dagster_s, direct_s = [], []
@@ -223,7 +225,7 @@ def _daemon_rounds(base: Path, endpoints: dict[str, Any], candidates: list, time
     rounds (the daemon would also pick up the direct path's edits)."""
     if not candidates:
         return []
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO_ROOT
     bin_dir = Path(sys.executable).parent
     log_path = base / "logs" / "benchmark-daemon.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

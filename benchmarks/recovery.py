@@ -33,10 +33,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.paths import REPO_ROOT
+
 from .common import report
 from .retl_setup import Bench, Prepared, duplicates, prepare, start, stop, warm
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 def _cli(prepared: Prepared, *args: str) -> subprocess.Popen[str]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from core.paths import data_dir as default_data_dir
+from core.paths import warehouse_path
 from core.retry import RetryPolicy
 
 from .apply import Applier, ApplyReport, VerifyReport, verify
@@ -21,7 +21,7 @@ from .store import Store
 
 
 def warehouse(data_dir: Path | None = None) -> Path:
-    return (data_dir or default_data_dir()) / "warehouse.duckdb"
+    return warehouse_path(data_dir)
 
 
 @contextmanager

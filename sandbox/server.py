@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from .common.paths import VENDORS, data_dir, firm_dir, run_dir, sandbox_dir, state_dir
+from .common.paths import REPO_ROOT, VENDORS, data_dir, firm_dir, run_dir, sandbox_dir, state_dir
 from .common.vendor import load
 
 READY_TIMEOUT = 60.0
@@ -108,7 +108,7 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
             procs[vendor] = subprocess.Popen(
                 [sys.executable, "-m", "sandbox", "serve", vendor, "--port", str(port)],
                 env={**os.environ, "C2C_DATA_DIR": str(base)}, stdout=log_file, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]),
+                stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(REPO_ROOT),
             )
     infos: dict[str, dict[str, Any]] = {}
     deadline = time.monotonic() + READY_TIMEOUT
