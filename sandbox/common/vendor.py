@@ -1,7 +1,7 @@
 """The shape every simulator package (`sandbox/<vendor>/__init__.py`) exposes to the runner.
 
     VENDOR: str                                     # "salesforce" | "ironclad" | "kantata" | "netsuite"
-    DEFAULT_SETTINGS: dict[str, Any]                # the knobs of this simulator (documented in sandbox/README.md)
+    DEFAULT_SETTINGS: dict[str, Any]                # the knobs of this simulator (documented in sandbox/<vendor>/README.md)
     def make_credentials() -> dict[str, str]        # fresh sandbox credentials (client id/secret, …)
     def create_app(firm: Path, state: Path, creds: dict[str, str],
                    settings: dict[str, Any] | None = None) -> tuple[ASGIApp, SimulatorState]

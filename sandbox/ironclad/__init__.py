@@ -1,6 +1,6 @@
 """Ironclad Public API v1 (CLM) simulator: OAuth client credentials, `GET/PATCH /records`, `/records/metadata`.
 
-The interface the sandbox runner uses (see sandbox/common/vendor.py); details and departures in NOTES.md.
+The interface the sandbox runner uses (see sandbox/common/vendor.py); details and departures in README.md.
 """
 
 from .app import DEFAULT_SETTINGS, VENDOR, create_app, describe, make_credentials

@@ -3,7 +3,7 @@
 workspaces, stories, time entries, expenses, users, roles, rate cards and external references, time
 entry writes, and story updates (a milestone marked completed adds a story state change).
 
-The interface the sandbox runner uses (see sandbox/common/vendor.py); knobs and departures in NOTES.md.
+The interface the sandbox runner uses (see sandbox/common/vendor.py); knobs and departures in README.md.
 """
 
 from .app import DEFAULT_SETTINGS, VENDOR, create_app, describe, make_credentials

@@ -55,7 +55,7 @@ class Resource:
     required: tuple[str, ...] = ()  # query parameters the endpoint requires
 
 
-# ------------------------------------------------------------------------------------------ param helpers
+# --------------------------------------------------------------------------------------- parameter parsing
 def truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in TRUE_WORDS
 

@@ -3,7 +3,7 @@
 
 Bodies may be JSON or Rails form-encoded (`time_entry[notes]=…`). Unpermitted attributes are ignored (Rails
 strong parameters). Validation failures answer 422 with `{"errors":[{"type":"validation","field","message"}]}`.
-The body parsing, coercion helpers, `Invalid` and `_bumped` also serve story updates
+The body parsing, the coercion functions, `Invalid` and `_bumped` also serve story updates
 (story_writes.py).
 """
 

@@ -3,7 +3,7 @@ describe, retrieve and update (PATCH), served from the generated firm's Account,
 tables.
 
 The interface every simulator exposes (sandbox/common/vendor.py): VENDOR, DEFAULT_SETTINGS,
-make_credentials, create_app, describe. Knobs and departures from the real API: NOTES.md.
+make_credentials, create_app, describe. Knobs and departures from the real API: README.md.
 """
 
 from __future__ import annotations

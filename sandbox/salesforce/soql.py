@@ -151,7 +151,7 @@ class Parser:
         self.tokens = tokenize(text)
         self.i = 0
 
-    # -- helpers
+    # -- token cursor
     @property
     def tok(self) -> Token:
         return self.tokens[self.i]
