@@ -47,7 +47,7 @@ sandbox-down: $(STAMP)
 
 lint: $(STAMP)  ## ruff, and the import contract (pyproject.toml [tool.importlinter]: imports run down the house)
 	$(BIN)/ruff check $(PY_PACKAGES)
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
 # written to $(C2C_DATA_DIR)/dbt/target; view it with
