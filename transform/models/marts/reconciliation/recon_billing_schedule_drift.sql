@@ -31,7 +31,7 @@ select
     contracts.clm_contract_id,
     cast(schedules.erp_billing_schedule_id as {{ dbt.type_string() }}) as erp_billing_schedule_id,
     contracts.currency_code,
-    per_contract.differing_lines,
+    cast(per_contract.differing_lines as integer) as differing_lines,
     per_contract.desired_open_amount,
     per_contract.erp_open_amount,
     cast(per_contract.desired_open_amount - per_contract.erp_open_amount as {{ money_type() }}) as impact_amount
