@@ -52,3 +52,33 @@ def test_finance_exceptions_equal_the_ground_truth_tiny(built: Path, tiny_sandbo
     found = open_exceptions(read_duckdb(built))
     problems = differences(tiny_sandbox.manifest["breaks"], found)
     assert not problems, f"{len(problems)} difference(s):\n" + "\n".join(problems[:25])
+
+
+def test_money_identity_tests_pass_and_catch_a_changed_line(built: Path, tiny_sandbox) -> None:
+    """Our generic tests (transform/tests/generic) hold on the firm, and sums_match fails once an invoice
+    line no longer adds up to its invoice (the line is put back afterwards)."""
+    from c2c.transform import run_dbt
+
+    as_of = tiny_sandbox.manifest["as_of"]
+    select = ["--select", "test_name:sums_match test_name:sum_at_most test_name:expression_is_true"]
+    passed = run_dbt(["test", *select], data_dir=built, as_of=as_of)
+    assert passed.success and len(passed.result.results) >= 6
+
+    con = duckdb.connect(str(built / "warehouse.duckdb"))
+    try:
+        key = con.execute("select min(invoice_line_key) from canonical.fct_invoice_lines").fetchone()[0]
+        con.execute("update canonical.fct_invoice_lines set line_amount = line_amount + 1 "
+                    "where invoice_line_key = ?", [key])
+    finally:
+        con.close()
+    try:
+        broken = run_dbt(["test", "--select", "test_name:sums_match"], data_dir=built, as_of=as_of)
+        failed = {r.node.name for r in broken.result.results if r.status == "fail"}
+        assert not broken.success and any(name.startswith("sums_match_fct_invoices") for name in failed), failed
+    finally:
+        con = duckdb.connect(str(built / "warehouse.duckdb"))
+        try:
+            con.execute("update canonical.fct_invoice_lines set line_amount = line_amount - 1 "
+                        "where invoice_line_key = ?", [key])
+        finally:
+            con.close()

@@ -1,4 +1,4 @@
-{#- JSON helpers the contract models need beyond macros/json.sql, dispatched per adapter. -#}
+{#- JSON macros the contract models need beyond macros/json.sql, dispatched per adapter. -#}
 
 {# The text of `sub` (a dotted path of object keys) inside the FIRST element of the JSON array in `column`. #}
 {% macro json_str_first_element(column, sub) -%}{{ return(adapter.dispatch('json_str_first_element')(column, sub)) }}{%- endmacro %}

@@ -13,7 +13,7 @@
     trim(both '_' from regexp_replace(lower({{ name }}), '[^a-z0-9]+', '_', 'g'))
 {%- endmacro %}
 
-{#- The UTC calendar date of a timestamp with time zone (independent of the session time zone). -#}
+{#- The UTC calendar date of a timestamp with time zone (independent of the connection's time zone setting). -#}
 {% macro delivery_utc_date(ts) -%}{{ return(adapter.dispatch('delivery_utc_date')(ts)) }}{%- endmacro %}
 
 {% macro default__delivery_utc_date(ts) -%}

@@ -7,7 +7,7 @@ with crm_accounts as (
 ),
 
 erp_customers as (
-    select * from {{ ref('stg_netsuite__customers') }}
+    select * from {{ ref('int_erp_customers_joined_to_currencies') }}
 ),
 
 matched as (

@@ -109,23 +109,13 @@ measured as (
     from cumulated
 ),
 
-fx as (
-    select currency_code, rate_date, valid_to_date, rate_to_reporting
-    from {{ ref('fct_fx_rates') }}
-),
-
-converted as (
+converted as (  -- at the rate in force on the month's last day (the as-of date for the as-of month)
     select
         measured.*,
         fx.rate_date as fx_rate_date,
         fx.rate_to_reporting
     from measured
-    left join fx
-        on fx.currency_code = measured.currency_code
-        and fx.rate_date <= case when measured.month_end_date < {{ as_of_date() }}
-            then measured.month_end_date else {{ as_of_date() }} end
-        and (fx.valid_to_date is null or fx.valid_to_date > case when measured.month_end_date < {{ as_of_date() }}
-            then measured.month_end_date else {{ as_of_date() }} end)
+    {{ left_join_fx_rate_in_force('fx', 'measured.currency_code', fx_month_rate_date('measured.month_end_date')) }}
 )
 
 {%- set reporting = "'" ~ var('reporting_currency') ~ "'" %}

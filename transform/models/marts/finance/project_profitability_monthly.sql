@@ -166,23 +166,13 @@ described as (
         on contracts.contract_key = coalesce(projects.contract_key, attributed.unprojected_contract_key)
 ),
 
-fx as (
-    select currency_code, rate_date, valid_to_date, rate_to_reporting
-    from {{ ref('fct_fx_rates') }}
-),
-
-converted as (
+converted as (  -- at the rate in force on the month's last day (the as-of date for the as-of month)
     select
         described.*,
         fx.rate_date as fx_rate_date,
         fx.rate_to_reporting
     from described
-    left join fx
-        on fx.currency_code = described.currency_code
-        and fx.rate_date <= case when described.month_end_date < {{ as_of_date() }}
-            then described.month_end_date else {{ as_of_date() }} end
-        and (fx.valid_to_date is null or fx.valid_to_date > case when described.month_end_date < {{ as_of_date() }}
-            then described.month_end_date else {{ as_of_date() }} end)
+    {{ left_join_fx_rate_in_force('fx', 'described.currency_code', fx_month_rate_date('described.month_end_date')) }}
 ),
 
 amounts as (

@@ -14,17 +14,6 @@ with current_breaks as (
     select * from {{ ref('int_exceptions_current') }}
 ),
 
-fx as (  -- the rate to the reporting currency in force on the as-of date (latest rate on or before it)
-    select currency_code, rate_to_reporting
-    from (
-        select currency_code, rate_to_reporting,
-            row_number() over (partition by currency_code order by rate_date desc) as recency
-        from {{ ref('fct_fx_rates') }}
-        where rate_date <= {{ as_of_date() }}
-    ) as ranked
-    where recency = 1
-),
-
 now_seen as (
     select
         current_breaks.*,
@@ -45,7 +34,8 @@ now_seen as (
         end as owner_team,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as seen_at
     from current_breaks
-    left join fx on fx.currency_code = current_breaks.currency_code
+    -- the rate to the reporting currency in force on the as-of date (the latest rate on or before it)
+    {{ left_join_fx_rate_in_force('fx', 'current_breaks.currency_code', as_of_date()) }}
 )
 
 {% if is_incremental() %}

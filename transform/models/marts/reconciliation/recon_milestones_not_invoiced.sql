@@ -32,7 +32,7 @@ select
     contracts.clm_contract_id,
     completions.psa_story_id,
     completions.completed_date,
-    as_of.business_day_number - completed_day.business_day_number as business_days_since_completion,
+    cast(as_of.business_day_number - completed_day.business_day_number as integer) as business_days_since_completion,
     contracts.currency_code,
     milestones.milestone_amount as impact_amount
 from milestones

@@ -82,5 +82,5 @@ select
     {{ month_key('compared.revenue_month') }} as revenue_month_key,
     cast(compared.posted_amount - compared.earned_amount as {{ money_type() }}) as impact_amount
 from compared
-left join {{ ref('stg_netsuite__jobs') }} as jobs on jobs.clm_contract_id = compared.clm_contract_id
+left join {{ ref('int_erp_jobs_linked_to_contracts') }} as jobs on jobs.clm_contract_id = compared.clm_contract_id
 where compared.posted_amount <> compared.earned_amount

@@ -54,7 +54,7 @@ erp_customers_to_missing_accounts as (
         'customer', null, null, cast(null as {{ dbt.type_string() }}),
         null, cast(customers.erp_customer_id as {{ dbt.type_string() }}), null, customers.currency_code,
         'ERP customer references CRM account ' || coalesce(customers.crm_account_id, '(none)') || ', which does not exist'
-    from {{ ref('stg_netsuite__customers') }} as customers
+    from {{ ref('int_erp_customers_joined_to_currencies') }} as customers
     left join live_accounts on live_accounts.crm_account_id = customers.crm_account_id
     where live_accounts.crm_account_id is null
 ),
@@ -64,7 +64,7 @@ erp_jobs_to_missing_contracts as (
         'job', null, null, cast(null as {{ dbt.type_string() }}),
         null, cast(jobs.erp_job_id as {{ dbt.type_string() }}), null, jobs.currency_code,
         'ERP project references contract ' || coalesce(jobs.clm_contract_id, '(none)') || ', which does not exist'
-    from {{ ref('stg_netsuite__jobs') }} as jobs
+    from {{ ref('int_erp_jobs_linked_to_contracts') }} as jobs
     left join contracts on contracts.clm_contract_id = jobs.clm_contract_id
     where contracts.contract_key is null
 )

@@ -1,37 +1,31 @@
 -- One row per NetSuite project (job). externalId carries the SOW's ironcladId (the contract <-> ERP
--- project link); the currency's ISO code is looked up in the currency list, as for customers.
+-- project link). The currency is a NetSuite internal id (int_erp_jobs_linked_to_contracts adds its ISO code).
 with source as (
     select * from {{ source('netsuite', 'job') }}
-),
-
-currencies as (
-    select id, symbol from {{ source('netsuite', 'currency') }}
 ),
 
 renamed as (
     select
         -- ids
-        source.id as erp_job_id,
-        source.externalid as clm_contract_id,
-        source.customer as erp_customer_id,
-        source.parent as erp_parent_id,
-        source.currency as erp_currency_id,
+        id as erp_job_id,
+        externalid as clm_contract_id,
+        customer as erp_customer_id,
+        parent as erp_parent_id,
+        currency as erp_currency_id,
 
         -- attributes
-        source.entityid as job_code,
-        source.companyname as job_name,
-        source.jobbillingtype as job_billing_type,
-        currencies.symbol as currency_code,
-        source.isinactive as is_inactive,
+        entityid as job_code,
+        companyname as job_name,
+        jobbillingtype as job_billing_type,
+        isinactive as is_inactive,
 
         -- dates
-        source.startdate as start_date,
-        source.projectedenddate as projected_end_date,
-        source.datecreated as created_at,
-        source.lastmodifieddate as last_modified_at
+        startdate as start_date,
+        projectedenddate as projected_end_date,
+        datecreated as created_at,
+        lastmodifieddate as last_modified_at
 
     from source
-    left join currencies on currencies.id = source.currency
 )
 
 select * from renamed
