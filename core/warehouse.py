@@ -5,7 +5,7 @@ reads, and `preflight()` checks the DuckDB file before either of them starts.
 
 Opening the DuckDB file (`open_duckdb`):
 - a file another process holds (DuckDB has one writer) is waited for — bounded retry with backoff, the
-  setting `c2c_warehouse_connect_attempts` (env C2C_WAREHOUSE_CONNECT_ATTEMPTS, default 6; the dbt profile reads
+  setting `c2c_warehouse_connect_attempts` (env C2C_WAREHOUSE_CONNECT_ATTEMPTS, default 5; the dbt profile reads
   the same variable) — then `WarehouseBusyError`, naming the holder when DuckDB does (program and PID);
 - an empty, truncated or foreign file is `WarehouseCorruptError` (a file shorter than its own header says is
   caught at open, before anything is written to it); a refused open is `WarehousePermissionError`;
@@ -40,7 +40,7 @@ from .retry import RetryPolicy
 
 TARGETS = ("duckdb", "postgres")
 CONNECT_ATTEMPTS = "c2c_warehouse_connect_attempts"
-DEFAULT_CONNECT_ATTEMPTS = 6
+DEFAULT_CONNECT_ATTEMPTS = 5
 HEADER_BYTES = 3 * 4096  # DuckDB's file header and its two database headers, before the first block
 T = TypeVar("T")
 
@@ -106,12 +106,12 @@ def check_target(target: str) -> str:
 # ---- the DuckDB file -------------------------------------------------------------------------------------
 def busy_policy() -> RetryPolicy:
     """How long a busy warehouse is waited for: `c2c_warehouse_connect_attempts` opens (≥ 1), exponential
-    backoff with full jitter from 0.5 s, capped at 8 s between two."""
+    backoff with full jitter from 1 s, capped at 16 s between two."""
     attempts = settings.typed(CONNECT_ATTEMPTS, int, DEFAULT_CONNECT_ATTEMPTS)
     if attempts < 1:
         raise ConfigError(f"setting {CONNECT_ATTEMPTS} (env {settings.env_name(CONNECT_ATTEMPTS)}) must be at "
                           "least 1", setting=CONNECT_ATTEMPTS)
-    return RetryPolicy(max_attempts=attempts, base_seconds=0.5, cap_seconds=8.0)
+    return RetryPolicy(max_attempts=attempts, base_seconds=1.0, cap_seconds=16.0)
 
 
 def _sleep(seconds: float) -> None:  # tests replace it to act between two attempts

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from core.output import emit, progress
+from core.output import ReportingGroup, emit, progress
 
 from .admin import Admin
 from .common.faults import KINDS
@@ -22,7 +22,7 @@ SEED = click.option("--seed", type=int, default=42, show_default=True)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line.")
 
 
-@click.group(name="sandbox")
+@click.group(name="sandbox", cls=ReportingGroup)
 def sandbox() -> None:
     """The embedded stand-in for Salesforce, Ironclad, Kantata OX and NetSuite."""
 
