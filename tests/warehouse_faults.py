@@ -15,22 +15,46 @@ from typing import Self
 import duckdb
 import pytest
 
-_HOLD = ("import duckdb, sys\n"
-         "con = duckdb.connect(sys.argv[1])\n"
+_HOLD = ("import duckdb, sys, time\n"
+         "if sys.argv[2] == 'later':\n"
+         "    sys.stdin.readline()\n"  # until the test says `take()`
+         "deadline = time.monotonic() + 60\n"
+         "while True:\n"
+         "    try:\n"
+         "        con = duckdb.connect(sys.argv[1])\n"
+         "        break\n"
+         "    except duckdb.IOException:\n"
+         "        if time.monotonic() > deadline:\n"
+         "            raise\n"
+         "        time.sleep(0.05)\n"
          "print('held', flush=True)\n"
          "sys.stdin.read()\n"  # until the test closes our stdin
          "con.close()\n")
 
 
 class LockHolder:
-    """Another process with a read-write connection to the file (DuckDB's one writer) until `release()`."""
+    """Another process with a read-write connection to the file (DuckDB's one writer) until `release()`;
+    with `later=True` it takes the file only when `take()` is called."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, later: bool = False) -> None:
         self.path = path
-        self.proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(path)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+        self.waits = 0
+        self.proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(path), "later" if later else "now"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.holding = False
+        if not later:
+            self._held()
+
+    def _held(self) -> None:
         line = self.proc.stdout.readline().strip() if self.proc.stdout else ""
-        assert line == "held", f"the lock holder did not start ({line!r})"
+        assert line == "held", f"the lock holder did not take the file ({line!r})"
+        self.holding = True
+
+    def take(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("take\n")
+        self.proc.stdin.flush()
+        self._held()
 
     @property
     def pid(self) -> int:
@@ -41,13 +65,13 @@ class LockHolder:
             assert self.proc.stdin is not None
             self.proc.stdin.close()
             self.proc.wait(timeout=60)
+        self.holding = False
 
     def release_on_wait(self) -> Callable[[float], None]:
         """A stand-in for the retry loop's sleep: the first wait lets the holder go (and waits for it to exit)."""
         def wait(_seconds: float) -> None:
             self.waits += 1
             self.release()
-        self.waits = 0
         return wait
 
     def __enter__(self) -> Self:
