@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from core.output import ReportingGroup, emit, progress
+from core.paths import ensure_data_dir
 
 from .admin import Admin
 from .common.faults import KINDS
@@ -33,6 +34,7 @@ def _generate(size: str, seed: int, say) -> dict[str, Any]:
     base = data_dir()
     if running(base):
         raise click.ClickException("the sandbox is running for this data dir; `c2c sandbox down` before regenerating")
+    ensure_data_dir(base)  # created owner-only (0700) when it is new: it will hold the warehouse and the ledger
     say(f"generating the {size} firm (seed {seed}) into {sandbox_dir(base)}")
     return generate(size, seed, sandbox_dir(base), progress=lambda m: say("  " + m))
 
