@@ -223,11 +223,12 @@ def _owner_only(path: Path) -> None:
 
 def _check_size(conn: Any, path: Path) -> None:
     """A truncated file opens (DuckDB reads its blocks lazily) and fails later, mid-query — or worse, a write
-    fills the gap. Its header says how many blocks it has: a shorter file is refused now."""
+    fills the gap. Its header counts the blocks in use: a file too short to hold them is refused now. (Free
+    blocks at the end may be cut off by a checkpoint, so only the used ones are a lower bound.)"""
     import duckdb
 
     try:
-        row = conn.execute("select block_size, total_blocks from pragma_database_size() "
+        row = conn.execute("select block_size, used_blocks from pragma_database_size() "
                            "where database_name = current_database()").fetchone()
     except duckdb.Error as exc:
         error = warehouse_error(exc, path)
@@ -236,11 +237,11 @@ def _check_size(conn: Any, path: Path) -> None:
         raise error from exc
     if row is None or row[0] is None:
         return
-    expected = HEADER_BYTES + int(row[0]) * int(row[1])
+    needed = HEADER_BYTES + int(row[0]) * int(row[1])
     actual = path.stat().st_size
-    if actual < expected:
-        raise WarehouseCorruptError(f"the warehouse {path} is truncated: {actual:,} bytes, its header declares "
-                                    f"{expected:,}", path=path)
+    if actual < needed:
+        raise WarehouseCorruptError(f"the warehouse {path} is truncated: {actual:,} bytes, its header counts "
+                                    f"{needed:,} in use", path=path)
 
 
 def preflight(data_dir: Path | None = None, *, create: bool = False) -> Path:

@@ -149,3 +149,19 @@ def test_the_bound_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         warehouse.busy_policy()
     monkeypatch.setenv("C2C_WAREHOUSE_CONNECT_ATTEMPTS", "2")
     assert warehouse.busy_policy().max_attempts == 2
+
+
+def test_a_file_duckdb_itself_shortened_is_not_taken_for_a_truncated_one(tmp_path: Path) -> None:
+    """A checkpoint cuts free blocks off the end of the file while the header still counts them."""
+    path = tmp_path / "warehouse.duckdb"
+    two_tables = ("create table a as select range as i, range::varchar as s from range(400000); "
+                  "create table b as select range as i, range::varchar as s from range(400000)")
+    for sql in (two_tables, "drop table b", "create table c as select 1 as i; insert into a select * from a limit 10"):
+        con = duckdb.connect(str(path))
+        con.execute(sql)
+        con.close()
+    con = duckdb.connect(str(path), read_only=True)
+    block_size, total = con.execute("select block_size, total_blocks from pragma_database_size()").fetchone()
+    con.close()
+    assert path.stat().st_size < warehouse.HEADER_BYTES + block_size * total  # what DuckDB does
+    warehouse.open_duckdb(path).close()
