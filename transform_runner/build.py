@@ -28,6 +28,7 @@ class BuildSummary:
     counts: dict[str, Counter[str]] = field(default_factory=dict)  # resource type -> status -> n
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    log: str = ""  # dbt's log file, named when the build failed
 
     def public(self) -> dict[str, Any]:
         return {"success": self.success, "counts": {k: dict(v) for k, v in self.counts.items()},
@@ -41,7 +42,8 @@ class BuildSummary:
                 lines.append(f"  {kind + 's':<11} {parts}")
         for failure in self.failures:
             lines.append(f"  FAILED {failure['node']}: {failure['message']}")
-        lines.append(("dbt build succeeded" if self.success else "dbt build FAILED") + f" in {self.seconds:.1f}s")
+        lines.append(("dbt build succeeded" if self.success else "dbt build FAILED") + f" in {self.seconds:.1f}s"
+                     + ("" if self.success or not self.log else f" (dbt's log: {self.log})"))
         return "\n".join(lines)
 
 
@@ -50,13 +52,14 @@ def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None
     """`dbt build` of the selection (default: everything). `unit_tests=False` leaves the dbt unit tests out:
     their inputs are fixed, so they prove the SQL, not the data; CI runs them, production builds need not."""
     target = resolve_target(target)
-    preflight(data_dir, target)
+    check_warehouse(data_dir, target)
     t0 = time.perf_counter()
     command = ["build"] + (["--select", select] if select else [])
     if not unit_tests:
         command += ["--exclude-resource-type", "unit_test"]
     result = run_dbt(command, data_dir=data_dir, as_of=as_of, target=target, quiet=quiet)
-    summary = BuildSummary(success=bool(result.success), seconds=time.perf_counter() - t0)
+    summary = BuildSummary(success=bool(result.success), seconds=time.perf_counter() - t0,
+                           log=str(data_dir / "logs" / "dbt" / "dbt.log"))
     if result.exception is not None:
         summary.failures.append({"node": "dbt", "message": str(result.exception)[:2000]})
     results = getattr(result.result, "results", None) or []
@@ -79,7 +82,7 @@ def build(data_dir: Path, *, as_of: str | None = None, target: str | None = None
     return summary
 
 
-def preflight(data_dir: Path, target: str) -> None:
+def check_warehouse(data_dir: Path, target: str) -> None:
     """The DuckDB warehouse must exist (the raw tables dbt builds from are loaded by `c2c ingest`) and be
     usable: waited for while busy, typed errors for missing, corrupt or refused (core/warehouse.py)."""
     if target == "duckdb":
@@ -91,7 +94,7 @@ def build_changed(data_dir: Path, *, as_of: str | None = None, target: str | Non
     """The production build: only the models downstream of raw tables that loaded rows since the last
     successful build (see changes.py for when it falls back to everything), then record the state."""
     target_name = resolve_target(target)
-    preflight(data_dir, target_name)
+    check_warehouse(data_dir, target_name)
     plan = plan_build(data_dir, as_of=as_of, target=target_name)
     if full and plan.mode != "full":
         plan = BuildPlan("full", "asked for a full build", state=plan.state)

@@ -66,8 +66,8 @@ def run_dbt(command: list[str], *, data_dir: Path, as_of: str | None = None, tar
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": check_as_of(as_of)})]
     ensure_data_dir(data_dir)
-    if quiet:
-        args = ["--quiet", *args]
+    if quiet:  # nothing on the console: the caller summarises (build.py), dbt's whole log is in <data dir>/logs/dbt
+        args = ["--quiet", "--log-level", "none", *args]
     env = dbt_env(data_dir, target)
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)  # profiles.yml reads env_var(): set for this invocation only
