@@ -88,6 +88,12 @@ class WarehousePermissionError(WarehouseError):
             "platform creates them 0700 and 0600, for its own user)")
 
 
+class WarehouseUnreachableError(WarehouseError):
+    """The PostgreSQL warehouse refused or did not answer the connection (the message never holds the password)."""
+
+    hint = "check the C2C_PG_* settings (.env.example) and that the server runs"
+
+
 def typed_cause(exc: BaseException | None) -> PlatformError | None:
     """The first PlatformError in an exception's cause chain (libraries such as dlt wrap ours)."""
     seen = set()

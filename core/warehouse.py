@@ -34,6 +34,7 @@ from .errors import (
     WarehouseError,
     WarehouseMissingError,
     WarehousePermissionError,
+    WarehouseUnreachableError,
 )
 from .paths import ensure_data_dir, warehouse_path
 from .retry import RetryPolicy
@@ -301,7 +302,13 @@ def connect(target: str = "duckdb", data_dir: Path | None = None, *, read_only: 
     import psycopg2
 
     pg = PostgresSettings.load()
-    raw = psycopg2.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database)
+    try:
+        raw = psycopg2.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database,
+                               connect_timeout=10)
+    except psycopg2.OperationalError as exc:
+        detail = " ".join(str(exc).replace(pg.password, "***").split()) if pg.password else " ".join(str(exc).split())
+        raise WarehouseUnreachableError(f"cannot connect to the PostgreSQL warehouse {pg.user}@{pg.host}:{pg.port}/"
+                                        f"{pg.database} ({detail[:300]})") from None
     if read_only:
         raw.set_session(readonly=True)
     try:

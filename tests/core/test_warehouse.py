@@ -165,3 +165,20 @@ def test_a_file_duckdb_itself_shortened_is_not_taken_for_a_truncated_one(tmp_pat
     con.close()
     assert path.stat().st_size < warehouse.HEADER_BYTES + block_size * total  # what DuckDB does
     warehouse.open_duckdb(path).close()
+
+
+def test_an_unreachable_postgresql_warehouse_is_a_typed_error_without_the_password(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from core.errors import WarehouseUnreachableError
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("C2C_PG_PORT", str(port))
+    monkeypatch.setenv("C2C_PG_PASSWORD", "not-a-real-secret-7f3a")
+    with pytest.raises(WarehouseUnreachableError, match=f"127.0.0.1:{port}") as info, \
+            warehouse.connect("postgres"):
+        pass
+    assert "not-a-real-secret-7f3a" not in str(info.value) and info.value.__cause__ is None
