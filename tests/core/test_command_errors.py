@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from c2c.cli import main
 from core.errors import ConfigError
-from core.output import ReportingGroup
 
 
 def _last_json(output: str) -> dict:
@@ -51,6 +50,8 @@ def test_usage_errors_under_json_are_json_too(empty_data_dir: Path, args: list[s
 
 
 def _group(exc: BaseException) -> click.Group:
+    from core.output import ReportingGroup
+
     @click.group(cls=ReportingGroup)
     def cli() -> None:
         pass

@@ -14,8 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from c2c.cli import main
-from core.warehouse import TARGETS
-from transform_runner import profile_targets, run_dbt
+from transform_runner import run_dbt
 
 INJECTION = "2026-01-01' as date), (select 1"
 
@@ -101,6 +100,9 @@ def test_an_unknown_target_names_the_targets_that_exist(data_dir: Path, monkeypa
 
 
 def test_the_warehouse_targets_are_the_dbt_profiles_outputs() -> None:
+    from core.warehouse import TARGETS
+    from transform_runner import profile_targets
+
     assert set(TARGETS) == set(profile_targets())
 
 
