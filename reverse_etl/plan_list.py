@@ -11,8 +11,8 @@ from typing import Any
 
 from .store import Store
 
-PLANS = ("select plan_id, created_at, prepared_by, as_of_date, scope, schedule_count, item_count "
-         "from reverse_etl.plans order by created_at desc, plan_id desc limit ?")
+# every column: a warehouse made before `scope` was added has none, and a read-only store cannot add it
+PLANS = "select * from reverse_etl.plans order by created_at desc, plan_id desc limit ?"
 
 
 def list_plans(store: Store, limit: int = 20) -> list[dict[str, Any]]:
@@ -41,7 +41,7 @@ def list_plans(store: Store, limit: int = 20) -> list[dict[str, Any]]:
         plan_id = plan["plan_id"]
         out.append({"plan_id": plan_id, "prepared_at": plan["created_at"], "prepared_by": plan["prepared_by"],
                     "as_of_date": plan["as_of_date"],
-                    "scope": [c for c in plan["scope"].split(",") if c] if plan["scope"] is not None else None,
+                    "scope": [c for c in plan["scope"].split(",") if c] if plan.get("scope") is not None else None,
                     "schedules": plan["schedule_count"], "items": plan["item_count"],
                     "impact": impact.get(plan_id, {}), "approvals": approvals.get(plan_id, []),
                     "outcomes": outcomes.get(plan_id, {}),
