@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import click
 
-from core.errors import typed_cause
-from core.output import emit, progress
+from core.output import ReportingGroup, emit, progress
 from ingestion.cli import ingest
 from reverse_etl.cli import reverse_etl
 from sandbox.cli import sandbox
 
 
-@click.group()
+@click.group(cls=ReportingGroup)
 @click.version_option(package_name="c2c-platform")
 def main() -> None:
     """Contract-to-cash: CRM, CLM, PSA and ERP in one warehouse, reconciled, with safe ERP write-back.
@@ -27,7 +26,7 @@ main.add_command(reverse_etl)
 
 @main.command()
 @click.option("--as-of", default=None, help="The rules' as-of date (YYYY-MM-DD); default: the sandbox manifest's, else today.")
-@click.option("--target", default=None, help="dbt target: duckdb (default) or postgres.")
+@click.option("--target", default=None, help="dbt target (transform/profiles.yml): duckdb (default) or postgres.")
 @click.option("--select", default=None, help="A dbt selection, e.g. 'canonical+' (builds just that; no change tracking).")
 @click.option("--full", is_flag=True, help="Build everything, not only what the raw tables' new loads feed.")
 @click.option("--unit-tests", is_flag=True, help="Also run the dbt unit tests (CI always does).")
@@ -41,8 +40,15 @@ def transform(as_of: str | None, target: str | None, select: str | None, full: b
     changed dbt project builds everything.
     """
     from core.paths import data_dir
-    from transform_runner import build, build_changed, default_as_of
+    from transform_runner import build, build_changed, check_as_of, default_as_of, resolve_target
 
+    # every input is checked before any work starts; a bad one is a one-line error (or JSON under --json)
+    if select is not None and not select.strip():
+        raise click.UsageError("--select needs a selection, e.g. --select canonical+")
+    if select and full:
+        raise click.UsageError("--select builds just the selection; --full builds everything: give one of them")
+    as_of = check_as_of(as_of) if as_of is not None else None
+    target = resolve_target(target)
     base = data_dir()
     as_of = as_of or default_as_of(base)
     if select:
@@ -52,7 +58,8 @@ def transform(as_of: str | None, target: str | None, select: str | None, full: b
         plan, summary = build_changed(base, as_of=as_of, target=target, full=full, unit_tests=unit_tests)
         plan_public = plan.public()
     header = f"build: {plan_public['mode']} ({plan_public['reason']})"
-    emit(as_json, {"as_of": as_of, "build": plan_public, **summary.public()}, header + "\n" + summary.text())
+    emit(as_json, {"as_of": as_of, "target": target, "build": plan_public, **summary.public()},
+         header + "\n" + summary.text())
     if not summary.success:
         raise SystemExit(1)
 
@@ -71,12 +78,6 @@ def demo(size: str, seed: int, as_json: bool) -> None:
     """
     from .demo import run_demo
 
-    say = progress(as_json)
-    try:
-        summary, text = run_demo(size, seed, say)
-    except Exception as exc:  # typed errors carry vendor/resource/page; show them without a traceback
-        cause = typed_cause(exc)
-        if cause is not None:
-            raise click.ClickException(str(cause)) from exc
-        raise
+    # a typed error (vendor/resource/page, the warehouse…) is shown without a traceback (ReportingGroup)
+    summary, text = run_demo(size, seed, progress(as_json))
     emit(as_json, summary, text)

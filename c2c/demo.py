@@ -144,7 +144,7 @@ def _kpis(data_dir: Path) -> list[tuple[str, str]]:
     """One value per KPI for the latest month up to the as-of date (its 'all' dimension when it has one)."""
     from core import warehouse
 
-    with warehouse.connect("duckdb", data_dir) as con:
+    with warehouse.connect("duckdb", data_dir, read_only=True) as con:
         rows = con.execute(  # type: ignore[union-attr]
             "select kpi_name, kpi_unit, kpi_value, currency_code from marts.contract_to_cash_kpis "
             "where kpi_month = (select max(kpi_month) from marts.contract_to_cash_kpis where kpi_month <= as_of_date) "

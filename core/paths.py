@@ -16,6 +16,17 @@ def data_dir() -> Path:
     return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
 
 
+def ensure_data_dir(base: Path | None = None) -> Path:
+    """The data dir, created when missing — readable by its owner only (0700): it holds the warehouse, vendor
+    pages in dlt's packages and the reverse ETL's ledger. A data dir that exists is left as it is."""
+    path = base or data_dir()
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
 def warehouse_path(base: Path | None = None) -> Path:
     """The default DuckDB warehouse: `<data dir>/warehouse.duckdb`."""
     return (base or data_dir()) / "warehouse.duckdb"

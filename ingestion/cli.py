@@ -6,17 +6,20 @@ import logging
 
 import click
 
-from core.errors import PlatformError, typed_cause
+from core.output import ReportingCommand
 
 from .pipelines import VENDORS, warehouse_path
 
 
-@click.command(name="ingest")
+@click.command(name="ingest", cls=ReportingCommand)
 @click.argument("vendor", type=click.Choice(VENDORS + ("all",)), default="all")
 @click.option("--destination", default=None, help="A dlt destination name (default: $C2C_DESTINATION or duckdb).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line.")
 def ingest(vendor: str, destination: str | None, as_json: bool) -> None:
-    """Load one vendor (or all four) into raw_<vendor>, incrementally, with progress per resource."""
+    """Load one vendor (or all four) into raw_<vendor>, incrementally, with progress per resource.
+
+    A typed error (a setting, a vendor's answer, the warehouse busy, corrupt or refused) is one line, or one JSON
+    object under --json, without a traceback (core/output.py)."""
     import json as _json
 
     from .run import run_vendor
@@ -26,15 +29,7 @@ def ingest(vendor: str, destination: str | None, as_json: bool) -> None:
     results = {}
     for name in VENDORS if vendor == "all" else (vendor,):
         say(f"{name}:")
-        try:
-            results[name] = run_vendor(name, say=say, destination=destination)
-        except PlatformError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except Exception as exc:  # dlt wraps source errors: show the typed cause, not a traceback
-            cause = typed_cause(exc)
-            if cause is not None:
-                raise click.ClickException(str(cause)) from exc
-            raise
+        results[name] = run_vendor(name, say=say, destination=destination)
     if as_json:
         click.echo(_json.dumps({v: r.public() for v, r in results.items()}))
         return

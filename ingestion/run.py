@@ -1,4 +1,10 @@
-"""Run sources without Dagster: `c2c ingest [vendor|all]` and `python -m ingestion …` call this."""
+"""Run sources without Dagster: `c2c ingest [vendor|all]` and `python -m ingestion …` call this.
+
+With the DuckDB warehouse as the destination, the file is checked through the platform's one access path
+(core/warehouse.py) before anything is extracted: waited for while another process holds it, then a typed
+error naming the holder; a corrupt or refused file is a typed error; a missing one is created (0600). When
+another process takes the file while the vendor is being extracted, the load is retried within the same
+bound: only the load package that is already normalized is loaded, nothing is extracted twice."""
 
 from __future__ import annotations
 
@@ -10,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from core import warehouse
 
 from .common.progress import Progress
 from .common.settings import resolve
-from .pipelines import VENDORS, make_pipeline
+from .pipelines import VENDORS, check_destination, make_pipeline, to_duckdb
 
 
 class _SameCursorNoise(logging.Filter):
@@ -50,12 +59,26 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
     result = VendorRun(vendor)
     resolve(vendor)  # a missing or refused setting fails here, before any extract (the sources resolve lazily)
     pipeline = make_pipeline(vendor, destination)
+    check_destination(destination)  # before any extract
     progress = Progress(vendor, say=say)
     t0 = time.perf_counter()
     tables_before = set(pipeline.default_schema.tables) if pipeline.default_schema_name else set()
-    info = pipeline.run(make_source(vendor, progress, **(source_kwargs or {})))
+    normalized: list[Any] = []  # the normalize step's info of this run, kept when the load must be retried
+
+    def run_or_finish_load() -> Any:
+        if normalized:  # extracted and normalized already: only the load package is left
+            return pipeline.load()
+        try:
+            return pipeline.run(make_source(vendor, progress, **(source_kwargs or {})))
+        except PipelineStepFailed as exc:
+            if exc.step == "load":
+                normalized.append(pipeline.last_trace.last_normalize_info)
+            raise
+
+    info = warehouse.when_free(run_or_finish_load) if to_duckdb(destination) else run_or_finish_load()
     result.seconds = time.perf_counter() - t0
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
+    normalize_info = normalized[0] if normalized else pipeline.last_trace.last_normalize_info
+    counts = normalize_info.row_counts if normalize_info else {}
     result.rows = {t: n for t, n in sorted(counts.items()) if not t.startswith("_dlt")}
     result.load_ids = list(info.loads_ids)
     for package in info.load_packages:  # columns the vendor added to tables we already had

@@ -1,24 +1,45 @@
-"""`c2c reverse-etl plan | approve | apply | verify | show` / `python -m reverse_etl …`: each prints a
-readable summary, or with --json one JSON object as the last line (ARCHITECTURE.md "Interfaces")."""
+"""`c2c reverse-etl plans | plan | approve | apply | verify | show` / `python -m reverse_etl …`: each prints a
+readable summary, or with --json one JSON object as the last line (ARCHITECTURE.md "Interfaces"). Inputs are
+checked before any work (an unknown contract id is an error listing it); an error is one line, or one JSON
+object under --json, with a non-zero exit code (core/output.py ReportingGroup)."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from core.errors import PlatformError
-from core.output import emit, progress
+from core.errors import InputError, PlatformError
+from core.output import ReportingGroup, emit, progress
 
 from .report import plan_table
 from .store import plain
 
 
 def _ids(option: str | None) -> list[str] | None:
-    """A comma-separated option as a list (None when not given)."""
-    return [c.strip() for c in option.split(",") if c.strip()] if option else None
+    """A comma-separated option as a list (None when not given; given but empty is a usage error)."""
+    if option is None:
+        return None
+    ids = [c.strip() for c in option.split(",") if c.strip()]
+    if not ids:
+        raise click.UsageError("--contracts needs at least one contract id, e.g. --contracts IC-1041,IC-1042")
+    return ids
+
+
+def _known(contracts: list[str] | None) -> None:
+    """Refuse contract ids the warehouse does not know (a typo would otherwise plan or approve nothing)."""
+    if contracts is None:
+        return
+    from . import runs
+    from .contract_ids import unknown_contracts
+
+    with runs.opened(read_only=True) as store:
+        unknown = unknown_contracts(store, contracts)
+    if unknown:
+        raise InputError(f"unknown contract id(s): {', '.join(unknown)}", option="--contracts",
+                         hint="give CLM contract ids (e.g. IC-1041) or contract keys of canonical.dim_contracts")
 
 
 def _plan_json(plan: Any) -> dict[str, Any]:
@@ -28,12 +49,12 @@ def _plan_json(plan: Any) -> dict[str, Any]:
             "blocked": {s["write_key"]: s["blocked_reason"] for s in plan.schedules if s["blocked_reason"]}}
 
 
-def _fail(exc: Exception) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
+def _fail(exc: Exception) -> NoReturn:
+    """Raise it on: the group reports it (one line, or JSON under --json; exit code 1; core/output.py)."""
+    raise exc
 
 
-@click.group(name="reverse-etl")
+@click.group(name="reverse-etl", cls=ReportingGroup)
 def reverse_etl() -> None:
     """Correct NetSuite billing schedules from the sync feed: plan → approve → apply → verify."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -46,12 +67,29 @@ def plan(contracts: str | None, as_json: bool) -> None:
     """Diff the pinned sync feed with the ERP's live schedules; store and print the plan."""
     from . import runs
 
+    scope = _ids(contracts)
+    _known(scope)
     try:
-        made = runs.plan(contracts=_ids(contracts))
+        made = runs.plan(contracts=scope)
     except PlatformError as exc:
         _fail(exc)
     emit(as_json, _plan_json(made), plan_table(made) + (
         f"\nnext: c2c reverse-etl approve {made.plan_id} --approver <your name>" if made.items else ""))
+
+
+@reverse_etl.command()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="The newest N plans.")
+@click.option("--json", "as_json", is_flag=True)
+def plans(limit: int, as_json: bool) -> None:
+    """List the stored plans, newest first: prepared at/by, scope, items, money impact per currency,
+    approvals, write outcomes and status. Reads only (never creates a warehouse)."""
+    from . import runs
+    from .plan_list import list_plans, plans_table
+
+    with runs.opened(read_only=True) as store:
+        found = list_plans(store, limit)
+    payload = [{**p, "impact": {k: plain(v) for k, v in p["impact"].items()}} for p in found]
+    emit(as_json, {"plans": payload}, plans_table(found))
 
 
 @reverse_etl.command()
@@ -81,6 +119,7 @@ def approve(plan_id: str, approver: str, contracts: str | None, as_json: bool) -
     from . import runs
 
     scope = _ids(contracts)
+    _known(scope)
     try:
         record = runs.approve_plan(plan_id, approver, scope)
     except PlatformError as exc:

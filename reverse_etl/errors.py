@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import PlatformError
+from core.errors import (
+    PlatformError,
+    WarehouseBusyError,  # noqa: F401 - the kernel's: every part meets the same busy warehouse
+)
 
 
 class ReverseEtlError(PlatformError):
     """Base class: free `context` (plan, schedule, url) for the message, and a hint for the user. A missing or
     invalid setting is the kernel's ConfigError (core/errors.py)."""
-
-
-class WarehouseBusyError(ReverseEtlError):
-    """Another process holds the DuckDB warehouse (a dbt build, an ingest, another apply)."""
-
-    hint = "run again when it has finished (in Dagster, the duckdb concurrency pool serialises them)"
 
 
 class FeedError(ReverseEtlError):

@@ -15,6 +15,7 @@ from core.retry import RetryPolicy
 from .apply import Applier, ApplyReport, VerifyReport, verify
 from .approval import approve, auto_approve
 from .erp_client import ErpClient
+from .errors import PlanNotFoundError
 from .plan import Plan, load, make_plan, save
 from .settings import Knobs, netsuite_writer
 from .store import Store
@@ -25,8 +26,10 @@ def warehouse(data_dir: Path | None = None) -> Path:
 
 
 @contextmanager
-def opened(data_dir: Path | None = None) -> Iterator[Store]:
-    store = Store(warehouse(data_dir))
+def opened(data_dir: Path | None = None, *, read_only: bool = False) -> Iterator[Store]:
+    """The store of the data dir's warehouse, which must exist (the reverse ETL never creates one: its feed is
+    built there by `c2c transform`); `read_only` for commands that only read."""
+    store = Store(warehouse(data_dir), read_only=read_only, create=False)
     try:
         yield store
     finally:
@@ -47,7 +50,9 @@ def plan(data_dir: Path | None = None, knobs: Knobs | None = None, contracts: li
 
 
 def show(plan_id: str, data_dir: Path | None = None) -> tuple[Plan, dict[str, Any]]:
-    with opened(data_dir) as store:
+    with opened(data_dir, read_only=True) as store:
+        if not store.has_tables:
+            raise PlanNotFoundError(f"no plan {plan_id!r}: the warehouse holds no plans yet", plan=plan_id)
         found = load(store, plan_id)
         approvals = store.rows("select approver, approved_at, scope, policy from reverse_etl.approvals "
                                "where plan_id = ? order by approved_at", [plan_id])

@@ -22,6 +22,8 @@ from typing import Any, Self
 
 import duckdb
 
+from core import warehouse
+
 DDL = """
 create schema if not exists reverse_etl;
 create table if not exists reverse_etl.plans (
@@ -130,18 +132,13 @@ def digest(rows: list[Any]) -> str:
 @dataclass
 class Store:
     path: Path
+    read_only: bool = False  # reads only: opened read-only, the schema neither created nor migrated
+    create: bool = True  # False: a missing warehouse is an error (core.errors.WarehouseMissingError)
 
     def __post_init__(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.conn = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            from .errors import WarehouseBusyError
-
-            raise WarehouseBusyError(f"the warehouse {self.path} is open in another process (DuckDB has one "
-                                     "writer)", detail=str(exc).splitlines()[0][:200]) from None
+        # the platform's one way in (core/warehouse.py): a busy file is waited for, then a typed error naming
+        # its holder; a corrupt, refused or (read-only) missing file is a typed error too
+        self.conn = warehouse.open_duckdb(self.path, read_only=self.read_only, create=self.create)
         self.lock = threading.RLock()
         self._tail: tuple[int, str] | None = None  # (entry_id, entry_hash) of the ledger's last entry
         self._queue: list[tuple[dict[str, Any], threading.Event]] = []
@@ -150,8 +147,14 @@ class Store:
         self._writer: threading.Thread | None = None
         self._stopping = False
         self._failure: BaseException | None = None
-        with self.lock:
-            self.conn.execute(DDL)
+        if self.read_only:
+            self.has_tables = bool(self.conn.execute(
+                "select 1 from information_schema.tables where table_schema = 'reverse_etl' "
+                "and table_name = 'plans'").fetchall())
+        else:
+            with self.lock:
+                self.conn.execute(DDL)
+            self.has_tables = True
 
     def close(self) -> None:
         if self._writer is not None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from core.output import emit, progress
+from core.output import ReportingGroup, emit, progress
+from core.paths import ensure_data_dir
 
 from .admin import Admin
 from .common.faults import KINDS
@@ -22,7 +23,7 @@ SEED = click.option("--seed", type=int, default=42, show_default=True)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line.")
 
 
-@click.group(name="sandbox")
+@click.group(name="sandbox", cls=ReportingGroup)
 def sandbox() -> None:
     """The embedded stand-in for Salesforce, Ironclad, Kantata OX and NetSuite."""
 
@@ -33,6 +34,7 @@ def _generate(size: str, seed: int, say) -> dict[str, Any]:
     base = data_dir()
     if running(base):
         raise click.ClickException("the sandbox is running for this data dir; `c2c sandbox down` before regenerating")
+    ensure_data_dir(base)  # created owner-only (0700) when it is new: it will hold the warehouse and the ledger
     say(f"generating the {size} firm (seed {seed}) into {sandbox_dir(base)}")
     return generate(size, seed, sandbox_dir(base), progress=lambda m: say("  " + m))
 

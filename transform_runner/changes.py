@@ -93,7 +93,7 @@ def load_watermarks(data_dir: Path, target: str, tables: list[SourceTable]) -> d
     """The change marker of each declared source table that exists in the warehouse."""
     catalog = ("select table_schema, table_name, max(case when column_name = '_dlt_load_id' then 1 else 0 end) "
                "from information_schema.columns group by table_schema, table_name")
-    with warehouse.connect(target, data_dir, create=False) as conn:
+    with warehouse.connect(target, data_dir, read_only=True) as conn:
         if conn is None:  # no warehouse yet
             return {}
         existing = {(r[0], r[1]): bool(r[2]) for r in conn.execute(catalog).fetchall()}

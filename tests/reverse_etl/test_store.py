@@ -1,4 +1,5 @@
-"""The reverse-ETL store: the ledger's hash chain detects edits and removals; a busy warehouse is a clear error."""
+"""The reverse-ETL store: the ledger's hash chain detects edits and removals; a busy warehouse is a clear error;
+a read-only store never creates a warehouse nor its schema."""
 
 from __future__ import annotations
 
@@ -53,15 +54,33 @@ def test_a_second_store_appending_between_our_entries_keeps_one_chain(tmp_path: 
         assert len(first.ledger()) == 12
 
 
-def test_a_warehouse_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_warehouse_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("C2C_WAREHOUSE_CONNECT_ATTEMPTS", "2")
     path = tmp_path / "w.duckdb"
     duckdb.connect(str(path)).close()
     holder = subprocess.Popen([sys.executable, "-c", (f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
                                "print('held', flush=True); time.sleep(30)")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(WarehouseBusyError, match="open in another process"):
+        with pytest.raises(WarehouseBusyError, match=f"in use by another process .*PID {holder.pid}"):
             Store(path)
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_read_only_store_creates_neither_the_warehouse_nor_its_schema(tmp_path: Path) -> None:
+    from core.errors import WarehouseMissingError
+
+    path = tmp_path / "data" / "warehouse.duckdb"
+    with pytest.raises(WarehouseMissingError):
+        Store(path, read_only=True)
+    assert not path.parent.exists()
+    path.parent.mkdir()
+    duckdb.connect(str(path)).close()
+    with Store(path, read_only=True) as store:
+        assert store.has_tables is False
+    con = duckdb.connect(str(path))
+    assert con.execute("select count(*) from information_schema.schemata where schema_name = 'reverse_etl'"
+                       ).fetchone()[0] == 0
+    con.close()

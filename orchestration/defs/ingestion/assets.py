@@ -9,9 +9,10 @@ from typing import Any
 import dagster as dg
 from dagster_dlt import DagsterDltResource, dlt_assets
 
+from core.errors import WarehouseError
 from ingestion.common.progress import Progress
 from ingestion.common.settings import resolve
-from ingestion.pipelines import VENDORS, make_pipeline
+from ingestion.pipelines import VENDORS, check_destination, make_pipeline
 from ingestion.run import make_source
 
 from ...lib.translators import PlatformDltTranslator
@@ -22,6 +23,10 @@ def _vendor_assets(vendor: str) -> dg.AssetsDefinition:
                 name=f"dlt_{vendor}", dagster_dlt_translator=PlatformDltTranslator(), pool="duckdb")
     def assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         resolve(vendor)  # a missing or refused setting fails before any extract
+        try:  # the warehouse waited for while another process holds it, then a clear error (F19)
+            check_destination()
+        except WarehouseError as exc:
+            raise dg.Failure(description=str(exc), metadata={"warehouse": exc.path or ""}) from exc
         source = make_source(vendor, Progress(vendor, say=context.log.info))
         yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=make_pipeline(vendor))
 

@@ -12,6 +12,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from packaging import version
 
+from core.errors import WarehouseError
+from transform_runner import check_warehouse, resolve_target
+
 from ...lib.translators import PlatformDbtTranslator
 from ...settings import data_dir, dbt_vars
 from .project import dbt_project, ensure_manifest
@@ -23,6 +26,10 @@ TRANSLATOR = PlatformDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_
             exclude="resource_type:unit_test")
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """dbt build of the selected models (unit tests run in CI, not in production runs)."""
+    try:  # the warehouse waited for while another process holds it, then a clear error (F19)
+        check_warehouse(data_dir(), resolve_target())
+    except WarehouseError as exc:
+        raise dg.Failure(description=str(exc), metadata={"warehouse": exc.path or ""}) from exc
     # one target dir per data dir (not dagster-dbt's one per run): dbt's partial parsing then skips re-parsing
     # an unchanged project (≈ 10 s a run), as `c2c transform` does
     yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", *dbt_vars()], context=context,
