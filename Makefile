@@ -8,7 +8,7 @@ PY_PACKAGES := c2c sandbox ingestion transform orchestration reverse_etl tests b
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
+.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint lint-sql bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
 
 install: $(STAMP)
 
@@ -23,8 +23,7 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)  ## the main job on the embedded sandbox (small firm)
 	$(BIN)/c2c demo --size small
 
-test: $(STAMP)  ## lint, then the whole suite, exactly as CI runs it
-	$(BIN)/ruff check $(PY_PACKAGES)
+test: lint  ## lint, then the whole suite, exactly as CI runs it
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## skip the slow tests (larger firms, whole-chain runs)
@@ -46,8 +45,17 @@ sandbox-up: $(STAMP)
 sandbox-down: $(STAMP)
 	$(BIN)/c2c sandbox down
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff over the Python packages, sqlfluff over the dbt models (transform/.sqlfluff)
 	$(BIN)/ruff check $(PY_PACKAGES)
+	$(MAKE) --no-print-directory lint-sql
+
+# The dbt templater compiles the project through dbt itself, so it needs a profile: a throwaway data dir gives
+# it an empty DuckDB warehouse, and dbt's target/ and logs go there too. Run from transform/: sqlfluff takes
+# the templater setting only from the working directory's .sqlfluff.
+lint-sql: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd transform && \
+		C2C_DATA_DIR=$$tmp DBT_TARGET=duckdb DBT_TARGET_PATH=$$tmp/target DBT_LOG_PATH=$$tmp/logs \
+		../$(BIN)/sqlfluff lint models --processes 2
 
 # dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
 # written to $(C2C_DATA_DIR)/dbt/target; view it with
