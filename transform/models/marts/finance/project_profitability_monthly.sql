@@ -1,6 +1,6 @@
 -- Grain: one row per PSA project × calendar month in which the project has any activity (revenue earned,
 -- billed, time or expenses). Amounts that belong to a contract rather than to a PSA project (retainer fees,
--- ERP invoice lines) go to the contract's primary project (earliest start, then lowest workspace id); a
+-- ERP invoice lines) go to the contract's primary project (int_contract_primary_projects_selected); a
 -- contract with no PSA project keeps them on a row with no project (project_key null), so totals reconcile.
 -- Revenue earned follows the revenue rule (CONTRACT_TO_CASH.md "Revenue vs delivery"): T&M = billable minutes
 -- × the APPLIED rate; fixed fee = current milestones accepted in the month; retainer = the fee in force on
@@ -21,21 +21,7 @@ customers as (
 ),
 
 primary_projects as (
-    select
-        contract_key,
-        project_key
-    from (
-        select
-            contract_key,
-            project_key,
-            row_number() over (
-                partition by contract_key
-                order by start_date nulls last, psa_project_id
-            ) as project_rank
-        from projects
-        where contract_key is not null
-    ) as ranked
-    where project_rank = 1
+    select * from {{ ref('int_contract_primary_projects_selected') }}
 ),
 
 -- every part carries its amounts ×60 (time money is rate × minutes; other money is 60 × amount)
