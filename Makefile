@@ -8,7 +8,7 @@ PY_PACKAGES := core transform_runner c2c sandbox ingestion transform orchestrati
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
+.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint lint-sql bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
 
 install: $(STAMP)
 
@@ -45,9 +45,18 @@ sandbox-up: $(STAMP)
 sandbox-down: $(STAMP)
 	$(BIN)/c2c sandbox down
 
-lint: $(STAMP)  ## ruff, and the import contract (pyproject.toml [tool.importlinter]: imports run down the house)
+lint: $(STAMP)  ## ruff, the import contract (pyproject.toml [tool.importlinter]: imports run down the house), sqlfluff over the dbt models (transform/.sqlfluff)
 	$(BIN)/ruff check $(PY_PACKAGES)
 	$(BIN)/lint-imports --no-cache --no-logo
+	$(MAKE) --no-print-directory lint-sql
+
+# The dbt templater compiles the project through dbt itself, so it needs a profile: a throwaway data dir gives
+# it an empty DuckDB warehouse, and dbt's target/ and logs go there too. Run from transform/: sqlfluff takes
+# the templater setting only from the working directory's .sqlfluff.
+lint-sql: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd transform && \
+		C2C_DATA_DIR=$$tmp DBT_TARGET=duckdb DBT_TARGET_PATH=$$tmp/target DBT_LOG_PATH=$$tmp/logs \
+		../$(BIN)/sqlfluff lint models --processes 2
 
 # dbt docs (every model, column, test and exposure, with lineage) of the warehouse in C2C_DATA_DIR (default ./data),
 # written to $(C2C_DATA_DIR)/dbt/target; view it with

@@ -7,7 +7,12 @@ with users as (
 memberships as (
     select
         *,
-        row_number() over (partition by user_id order by updated_at desc nulls last, account_membership_id desc) as membership_rank
+        row_number()
+            over (
+                partition by user_id
+                order by updated_at desc nulls last, account_membership_id desc
+            )
+            as membership_rank
     from {{ ref('stg_kantata__account_memberships') }}
 ),
 
@@ -41,5 +46,5 @@ select
 from users
 left join memberships
     on memberships.user_id = users.user_id
-    and memberships.membership_rank = 1
+        and memberships.membership_rank = 1
 left join roles on roles.role_id = memberships.default_role_id

@@ -56,8 +56,10 @@ select
     -- amounts
     cast(contracts.contract_value_amount as {{ money_type() }}) as contract_value_amount,
     cast(fee_and_cap_in_force.not_to_exceed_amount as {{ money_type() }}) as not_to_exceed_amount,
-    cast(case when contracts.billing_model = 'retainer' then fee_and_cap_in_force.retainer_fee_amount end
-        as {{ money_type() }}) as retainer_fee_amount,
+    cast(
+        case when contracts.billing_model = 'retainer' then fee_and_cap_in_force.retainer_fee_amount end
+        as {{ money_type() }}
+    ) as retainer_fee_amount,
 
     -- dates
     contracts.start_date,

@@ -20,7 +20,8 @@ currencies as (
 
 select
     -- ids
-    cast({{ surrogate_key('billing_schedule_line', 'lines.billing_schedule_line_id') }} as {{ dbt.type_string() }}) as billing_schedule_line_key,
+    cast({{ surrogate_key('billing_schedule_line', 'lines.billing_schedule_line_id') }} as {{ dbt.type_string() }})
+        as billing_schedule_line_key,
     cast(lines.billing_schedule_id as {{ dbt.type_string() }}) as erp_billing_schedule_id,
     cast(schedules.billing_schedule_external_id as {{ dbt.type_string() }}) as erp_billing_schedule_external_id,
     cast(lines.billing_schedule_line_id as {{ dbt.type_string() }}) as erp_line_id,
@@ -33,7 +34,8 @@ select
     -- attributes
     cast(lines.line_number as integer) as line_number,
     cast(lines.line_key as {{ dbt.type_string() }}) as line_key,
-    cast(case when lines.invoice_id is not null then 'invoiced' else 'planned' end as {{ dbt.type_string() }}) as status,
+    cast(case when lines.invoice_id is not null then 'invoiced' else 'planned' end as {{ dbt.type_string() }})
+        as status,
     cast(coalesce(schedules.is_inactive, false) as boolean) as is_schedule_inactive,
 
     -- amounts
@@ -44,7 +46,8 @@ select
     cast(lines.line_date as date) as line_date,
 
     -- metadata: the schedule's lastModifiedDate (NetSuite bumps it on every write to the schedule)
-    cast(coalesce(lines.billing_schedule_last_modified_at, schedules.last_modified_at) as timestamp with time zone) as last_modified_at
+    cast(coalesce(lines.billing_schedule_last_modified_at, schedules.last_modified_at) as timestamp with time zone)
+        as last_modified_at
 from lines
 left join schedules on schedules.billing_schedule_id = lines.billing_schedule_id
 left join jobs on jobs.erp_job_id = schedules.job_id

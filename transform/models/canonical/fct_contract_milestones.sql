@@ -22,7 +22,7 @@ live_terms as (
     from milestone_terms
     left join removals
         on removals.contract_key = milestone_terms.contract_key
-        and removals.milestone_code = milestone_terms.milestone_code
+            and removals.milestone_code = milestone_terms.milestone_code
     where milestone_terms.term_kind in ('milestone_amount', 'milestone_date', 'milestone_name')
         and (removals.removed_in_version is null or milestone_terms.version_number > removals.removed_in_version)
 ),
@@ -31,7 +31,8 @@ latest as (
     select
         *,
         row_number() over (
-            partition by contract_key, milestone_code, term_kind order by version_number desc
+            partition by contract_key, milestone_code, term_kind
+            order by version_number desc
         ) as recency
     from live_terms
 ),
@@ -79,4 +80,4 @@ select
 from milestones
 left join last_changes
     on last_changes.contract_key = milestones.contract_key
-    and last_changes.version_number = milestones.last_changed_version_number
+        and last_changes.version_number = milestones.last_changed_version_number

@@ -18,14 +18,18 @@ ranged as (
         amount,
         currency_code,
         effective_date as effective_from,
-        lead(effective_date) over (partition by contract_key, role order by version_number) as effective_to
+        lead(effective_date) over (
+            partition by contract_key, role
+            order by version_number
+        ) as effective_to
     from rate_terms
 )
 
 select
     -- ids
-    {{ surrogate_key('contract_rate', "contract_key || '|' || role || '|' || cast(effective_from as " ~ dbt.type_string() ~ ")") }}
-        as contract_rate_key,
+    {{ surrogate_key(
+        'contract_rate', "contract_key || '|' || role || '|' || cast(effective_from as " ~ dbt.type_string() ~ ")"
+    ) }} as contract_rate_key,
     contract_key,
     amendment_key,
 

@@ -47,7 +47,12 @@ all_rates as (
 
 select
     -- ids
-    cast({{ surrogate_key('fx_rate', "all_rates.currency_code || ':' || cast(all_rates.rate_date as " ~ dbt.type_string() ~ ")") }} as {{ dbt.type_string() }}) as fx_rate_key,
+    cast(
+        {{ surrogate_key(
+            'fx_rate', "all_rates.currency_code || ':' || cast(all_rates.rate_date as " ~ dbt.type_string() ~ ")"
+        ) }}
+        as {{ dbt.type_string() }}
+    ) as fx_rate_key,
     cast(all_rates.currency_code as {{ dbt.type_string() }}) as currency_code,
     cast(all_rates.currency_rate_id as {{ dbt.type_string() }}) as erp_currency_rate_id,
 
@@ -60,5 +65,10 @@ select
 
     -- dates
     cast(all_rates.rate_date as date) as rate_date,
-    cast(lead(all_rates.rate_date) over (partition by all_rates.currency_code order by all_rates.rate_date) as date) as valid_to_date
+    cast(
+        lead(all_rates.rate_date) over (
+            partition by all_rates.currency_code
+            order by all_rates.rate_date
+        ) as date
+    ) as valid_to_date
 from all_rates

@@ -16,7 +16,9 @@ invoice_totals as (
 ),
 
 applied as (
-    select invoice_id, sum(applied_amount) as paid_amount
+    select
+        invoice_id,
+        sum(applied_amount) as paid_amount
     from {{ ref('stg_netsuite__payment_applications') }}
     group by invoice_id
 ),

@@ -37,7 +37,8 @@ completed_stories as (
 
 select
     -- ids
-    cast({{ surrogate_key('milestone_completion', 'completed_stories.story_id') }} as {{ dbt.type_string() }}) as milestone_completion_key,
+    cast({{ surrogate_key('milestone_completion', 'completed_stories.story_id') }} as {{ dbt.type_string() }})
+        as milestone_completion_key,
     cast(story_milestones.milestone_id as {{ dbt.type_string() }}) as milestone_id,
     cast(completed_stories.story_id as {{ dbt.type_string() }}) as psa_story_id,
     cast({{ surrogate_key('project', 'completed_stories.workspace_id') }} as {{ dbt.type_string() }}) as project_key,

@@ -23,7 +23,10 @@ currencies as (
 
 select
     -- ids
-    cast({{ surrogate_key('payment', "payments.customer_payment_id || ':' || coalesce(applications.invoice_id, '')") }} as {{ dbt.type_string() }}) as payment_key,
+    cast(
+        {{ surrogate_key('payment', "payments.customer_payment_id || ':' || coalesce(applications.invoice_id, '')") }}
+        as {{ dbt.type_string() }}
+    ) as payment_key,
     cast(payments.customer_payment_id as {{ dbt.type_string() }}) as erp_payment_id,
     cast(payments.payment_number as {{ dbt.type_string() }}) as payment_number,
     cast(applications.invoice_id as {{ dbt.type_string() }}) as erp_invoice_id,

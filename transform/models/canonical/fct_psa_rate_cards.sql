@@ -19,7 +19,10 @@ roles as (
 
 select
     -- ids
-    cast({{ surrogate_key('psa_rate_card_role', "projects.psa_project_id || ':' || card_roles.role_id") }} as {{ dbt.type_string() }}) as psa_rate_card_role_key,
+    cast(
+        {{ surrogate_key('psa_rate_card_role', "projects.psa_project_id || ':' || card_roles.role_id") }}
+        as {{ dbt.type_string() }}
+    ) as psa_rate_card_role_key,
     cast(projects.project_key as {{ dbt.type_string() }}) as project_key,
     cast(projects.psa_project_id as {{ dbt.type_string() }}) as psa_project_id,
     cast(projects.contract_key as {{ dbt.type_string() }}) as contract_key,

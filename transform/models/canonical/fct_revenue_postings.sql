@@ -18,7 +18,8 @@ currencies as (
 
 select
     -- ids
-    cast({{ surrogate_key('revenue_posting', 'lines.journal_entry_line_id') }} as {{ dbt.type_string() }}) as revenue_posting_key,
+    cast({{ surrogate_key('revenue_posting', 'lines.journal_entry_line_id') }} as {{ dbt.type_string() }})
+        as revenue_posting_key,
     cast(lines.journal_entry_line_id as {{ dbt.type_string() }}) as erp_journal_line_id,
     cast(lines.journal_entry_id as {{ dbt.type_string() }}) as erp_journal_id,
     cast(journals.journal_number as {{ dbt.type_string() }}) as journal_number,

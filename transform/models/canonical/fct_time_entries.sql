@@ -55,10 +55,10 @@ entries_linked as (
     from entries
     left join projects on projects.workspace_id = entries.workspace_id
     left join roles on roles.role_id = entries.role_id
-)
+),
 
 {% if is_incremental() %}
-, previous_pricing as (
+previous_pricing as (
     select distinct psa_project_id, clm_contract_id, contract_key, contract_rates_version from {{ this }}
 ),
 
@@ -78,10 +78,10 @@ relinked_projects as (  -- the project now points to another contract (or none)
 
 watermark as (
     select max(dlt_load_id) as last_load_id from {{ this }}
-)
+),
 {% endif %}
 
-, to_price as (  -- filter before the effective-dated rate join: that join is the expensive part
+to_price as (  -- filter before the effective-dated rate join: that join is the expensive part
     select * from entries_linked
     {% if is_incremental() %}
     where entries_linked.dlt_load_id > (select last_load_id from watermark)
@@ -130,6 +130,6 @@ from to_price
 left join rate_versions on rate_versions.contract_key = to_price.contract_key
 left join contract_rates
     on contract_rates.contract_key = to_price.contract_key
-    and contract_rates.role = to_price.role
-    and contract_rates.effective_from <= to_price.work_date
-    and (contract_rates.effective_to is null or to_price.work_date < contract_rates.effective_to)
+        and contract_rates.role = to_price.role
+        and contract_rates.effective_from <= to_price.work_date
+        and (contract_rates.effective_to is null or contract_rates.effective_to > to_price.work_date)

@@ -1,7 +1,9 @@
 -- One row per calendar day over the firm's history, with the business-day flag (Monday–Friday) and a
 -- running business-day number, so "N business days after" is a subtraction in any warehouse.
 with spine as (
-    {{ dbt.date_spine(datepart="day", start_date="cast('2015-01-01' as date)", end_date="cast('2035-12-31' as date)") }}
+    {{ dbt.date_spine(
+        datepart="day", start_date="cast('2015-01-01' as date)", end_date="cast('2035-12-31' as date)"
+    ) }}  -- noqa: LT15 (dbt.date_spine's own output has blank lines)
 ),
 
 days as (
@@ -20,5 +22,9 @@ select
     date_day,
     cast(month_start as date) as month_start,
     is_business_day,
-    sum(case when is_business_day then 1 else 0 end) over (order by date_day rows unbounded preceding) as business_day_number
+    sum(case when is_business_day then 1 else 0 end)
+        over (
+            order by date_day rows unbounded preceding
+        )
+        as business_day_number
 from flagged

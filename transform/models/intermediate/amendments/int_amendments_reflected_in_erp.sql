@@ -7,13 +7,18 @@
 -- (an invoiced one needs its credit line, which int_billing_lines_desired attributes to the change order).
 -- Reflected at = the schedule's lastModifiedDate (NetSuite keeps only the last write: an upper bound).
 with amendments as (
-    select amendment_key, contract_key, approved_at, effective_date
+    select
+        amendment_key,
+        contract_key,
+        approved_at,
+        effective_date
     from {{ ref('fct_contract_amendments') }}
     where status = {{ clm_approved_status() }} and version_number is not null and contract_key is not null
 ),
 
 contracts as (
-    select contract_key from {{ ref('dim_contracts') }} where billing_model in ('fixed_fee', 'retainer')
+    select contract_key from {{ ref('dim_contracts') }}
+    where billing_model in ('fixed_fee', 'retainer')
 ),
 
 compared as (
@@ -29,14 +34,19 @@ erp_lines as (
 ),
 
 erp_invoiced_lines as (
-    select contract_key, line_key, sum(line_amount) as invoiced_amount
+    select
+        contract_key,
+        line_key,
+        sum(line_amount) as invoiced_amount
     from erp_lines
     where status = 'invoiced'
     group by contract_key, line_key
 ),
 
 erp_schedules as (
-    select contract_key, max(last_modified_at) as last_modified_at
+    select
+        contract_key,
+        max(last_modified_at) as last_modified_at
     from erp_lines
     where contract_key is not null
     group by contract_key
@@ -50,19 +60,25 @@ removed_milestones as (  -- removed by a change order and not stated again later
     from {{ ref('int_contract_terms_versioned') }} as terms
     left join expected
         on expected.contract_key = terms.contract_key
-        and expected.line_key = terms.clm_contract_id || '-' || terms.milestone_code
+            and expected.line_key = terms.clm_contract_id || '-' || terms.milestone_code
     where terms.term_kind = 'milestone_removed' and terms.is_removed and expected.line_key is null
 ),
 
 erp_open_keys as (
-    select distinct contract_key, line_key from compared where is_in_erp
+    select distinct
+        contract_key,
+        line_key
+    from compared
+    where is_in_erp
 ),
 
 checks as (
     select  -- desired lines it caused (expected, adjustments, and credits of the milestones it removed)
         amendment_key,
         case when not is_amount_different and (line_kind <> 'expected' or not is_date_different)
-            then 1 else 0 end as is_reflected
+                then 1
+            else 0
+        end as is_reflected
     from compared
     where is_desired and amendment_key is not null
 
@@ -73,8 +89,8 @@ checks as (
     from expected
     inner join erp_invoiced_lines
         on erp_invoiced_lines.contract_key = expected.contract_key
-        and erp_invoiced_lines.line_key = expected.line_key
-        and erp_invoiced_lines.invoiced_amount = expected.expected_amount
+            and erp_invoiced_lines.line_key = expected.line_key
+            and erp_invoiced_lines.invoiced_amount = expected.expected_amount
     where expected.amendment_key is not null
 
     union all
@@ -84,7 +100,7 @@ checks as (
     from removed_milestones
     left join erp_open_keys
         on erp_open_keys.contract_key = removed_milestones.contract_key
-        and erp_open_keys.line_key = removed_milestones.line_key
+            and erp_open_keys.line_key = removed_milestones.line_key
 ),
 
 per_amendment as (

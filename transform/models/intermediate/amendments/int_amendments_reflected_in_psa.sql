@@ -6,13 +6,18 @@
 -- created_at, or the matching role rows' latest change when later (Kantata edits rates in place; a later
 -- unrelated edit can only overstate the time); the change order is reflected when its last project is.
 with amendments as (
-    select amendment_key, contract_key, approved_at, effective_date
+    select
+        amendment_key,
+        contract_key,
+        approved_at,
+        effective_date
     from {{ ref('fct_contract_amendments') }}
     where status = {{ clm_approved_status() }} and version_number is not null and contract_key is not null
 ),
 
 contracts as (
-    select contract_key from {{ ref('dim_contracts') }} where billing_model = 'time_and_materials'
+    select contract_key from {{ ref('dim_contracts') }}
+    where billing_model = 'time_and_materials'
 ),
 
 amendment_rates as (
@@ -27,30 +32,39 @@ amendment_rates as (
 ),
 
 amendment_role_counts as (
-    select amendment_key, count(*) as role_count
+    select
+        amendment_key,
+        count(*) as role_count
     from amendment_rates
     group by amendment_key
 ),
 
 contract_cards as (
-    select contract_key, project_key, psa_rate_card_id
+    select
+        contract_key,
+        project_key,
+        psa_rate_card_id
     from {{ ref('dim_projects') }}
     where contract_key is not null and psa_rate_card_id is not null
 ),
 
 card_versions as (
-    select rate_card_id, rate_card_version_id, default_rate_amount, created_at
+    select
+        rate_card_id,
+        rate_card_version_id,
+        default_rate_amount,
+        created_at
     from {{ ref('stg_kantata__rate_card_versions') }}
 ),
 
 card_roles as (
     select
         card_roles.rate_card_version_id,
-        roles.role,
+        psa_roles.role,
         card_roles.rate_amount,
         coalesce(card_roles.updated_at, card_roles.created_at) as changed_at
     from {{ ref('stg_kantata__rate_card_roles') }} as card_roles
-    inner join {{ ref('stg_kantata__roles') }} as roles on roles.role_id = card_roles.role_id
+    inner join {{ ref('stg_kantata__roles') }} as psa_roles on psa_roles.role_id = card_roles.role_id
 ),
 
 version_matches as (  -- per change order × project × card version: how many of its roles carry its rate
@@ -61,13 +75,15 @@ version_matches as (  -- per change order × project × card version: how many o
         max(card_versions.created_at) as version_created_at,
         max(card_roles.changed_at) as roles_changed_at,
         sum(case when coalesce(card_roles.rate_amount, card_versions.default_rate_amount)
-            = amendment_rates.bill_rate_amount then 1 else 0 end) as matching_roles
+                = amendment_rates.bill_rate_amount then 1
+            else 0
+        end) as matching_roles
     from amendment_rates
     inner join contract_cards on contract_cards.contract_key = amendment_rates.contract_key
     inner join card_versions on card_versions.rate_card_id = contract_cards.psa_rate_card_id
     left join card_roles
         on card_roles.rate_card_version_id = card_versions.rate_card_version_id
-        and card_roles.role = amendment_rates.role
+            and card_roles.role = amendment_rates.role
     group by amendment_rates.amendment_key, contract_cards.project_key, card_versions.rate_card_version_id
 ),
 
@@ -76,7 +92,9 @@ project_reflections as (
         version_matches.amendment_key,
         version_matches.project_key,
         min(case when version_matches.roles_changed_at > version_matches.version_created_at
-            then version_matches.roles_changed_at else version_matches.version_created_at end) as reflected_at
+                then version_matches.roles_changed_at
+            else version_matches.version_created_at
+        end) as reflected_at
     from version_matches
     inner join amendment_role_counts on amendment_role_counts.amendment_key = version_matches.amendment_key
     where version_matches.matching_roles = amendment_role_counts.role_count
@@ -97,7 +115,7 @@ per_amendment as (
     left join contract_cards on contract_cards.contract_key = amendments.contract_key
     left join project_reflections
         on project_reflections.amendment_key = amendments.amendment_key
-        and project_reflections.project_key = contract_cards.project_key
+            and project_reflections.project_key = contract_cards.project_key
     group by amendments.amendment_key, amendments.contract_key, amendments.approved_at, amendments.effective_date
 )
 
@@ -110,5 +128,6 @@ select
     reflecting_project_count,
     card_project_count > 0 and reflecting_project_count = card_project_count as is_reflected,
     case when card_project_count > 0 and reflecting_project_count = card_project_count
-        then last_project_reflected_at end as reflected_at
+            then last_project_reflected_at
+    end as reflected_at
 from per_amendment

@@ -31,11 +31,13 @@ fixed_fee_lines as (
 ),
 
 retainer_months as (
-    select contracts.contract_key, months.month_start
+    select
+        contracts.contract_key,
+        months.month_start
     from contracts
     inner join months
         on months.month_start >= {{ month_start('contracts.start_date') }}
-        and months.month_start <= {{ month_start('contracts.end_date') }}
+            and months.month_start <= {{ month_start('contracts.end_date') }}
     where contracts.billing_model = 'retainer'
 ),
 
@@ -50,10 +52,22 @@ retainer_lines as (
     from retainer_months
     inner join fees
         on fees.contract_key = retainer_months.contract_key
-        and fees.effective_from <= retainer_months.month_start
-        and (fees.effective_to is null or retainer_months.month_start < fees.effective_to)
+            and fees.effective_from <= retainer_months.month_start
+            and (fees.effective_to is null or fees.effective_to > retainer_months.month_start)
 )
 
-select contract_key, line_key, expected_amount, expected_date, amendment_key from fixed_fee_lines
+select
+    contract_key,
+    line_key,
+    expected_amount,
+    expected_date,
+    amendment_key
+from fixed_fee_lines
 union all
-select contract_key, line_key, expected_amount, expected_date, amendment_key from retainer_lines
+select
+    contract_key,
+    line_key,
+    expected_amount,
+    expected_date,
+    amendment_key
+from retainer_lines

@@ -7,17 +7,25 @@
 -- and stops at the first invoice line of that contract keyed to the month ('YYYY-MM:<role>' or
 -- 'YYYY-MM:expenses'). lag_days: whole days, negative when invoiced ahead; null while not invoiced.
 with contracts as (
-    select contract_key, billing_model from {{ ref('dim_contracts') }}
+    select
+        contract_key,
+        billing_model
+    from {{ ref('dim_contracts') }}
 ),
 
 invoice_lines as (
-    select contract_key, line_key, invoice_date
+    select
+        contract_key,
+        line_key,
+        invoice_date
     from {{ ref('fct_invoice_lines') }}
     where line_key is not null and invoice_date is not null
 ),
 
 milestone_invoices as (
-    select line_key, min(invoice_date) as invoice_date
+    select
+        line_key,
+        min(invoice_date) as invoice_date
     from invoice_lines
     group by line_key
 ),
@@ -44,7 +52,7 @@ milestone_lags as (
         {{ month_start('completed_milestones.completed_date') }} as clock_start_month,
         milestone_invoices.invoice_date,
         case when milestone_invoices.invoice_date is not null then
-            {{ dbt.datediff('completed_milestones.completed_date', 'milestone_invoices.invoice_date', 'day') }}
+                {{ dbt.datediff('completed_milestones.completed_date', 'milestone_invoices.invoice_date', 'day') }}
         end as lag_days
     from completed_milestones
     left join milestone_invoices on milestone_invoices.line_key = completed_milestones.milestone_id
@@ -71,7 +79,7 @@ tm_period_invoices as (
     from tm_periods
     left join invoice_lines
         on invoice_lines.contract_key = tm_periods.contract_key
-        and substr(invoice_lines.line_key, 1, 8) = {{ month_key('tm_periods.period_start_date') }} || ':'
+            and substr(invoice_lines.line_key, 1, 8) = {{ month_key('tm_periods.period_start_date') }} || ':'
     group by tm_periods.contract_key, tm_periods.period_start_date
 ),
 
@@ -84,7 +92,7 @@ tm_lags as (
         period_start_date as clock_start_month,
         invoice_date,
         case when invoice_date is not null then
-            {{ dbt.datediff('period_end_date', 'invoice_date', 'day') }}
+                {{ dbt.datediff('period_end_date', 'invoice_date', 'day') }}
         end as lag_days
     from tm_period_invoices
     where period_end_date < {{ as_of_date() }} or invoice_date is not null

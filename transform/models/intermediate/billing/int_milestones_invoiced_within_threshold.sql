@@ -4,17 +4,26 @@
 -- after completion — and whether its first invoice came within that many business days of completion.
 {%- set threshold = var('milestone_invoice_threshold_business_days') %}
 with milestones as (
-    select contract_key, milestone_id, clock_start_date as completed_date, clock_start_month, invoice_date
+    select
+        contract_key,
+        milestone_id,
+        clock_start_date as completed_date,
+        clock_start_month,
+        invoice_date
     from {{ ref('int_invoice_readiness_lags') }}
     where lag_kind = 'milestone'
 ),
 
 calendar as (
-    select date_day, business_day_number from {{ ref('all_dates') }}
+    select
+        date_day,
+        business_day_number
+    from {{ ref('all_dates') }}
 ),
 
 as_of as (
-    select business_day_number from calendar where date_day = {{ as_of_date() }}
+    select business_day_number from calendar
+    where date_day = {{ as_of_date() }}
 )
 
 select

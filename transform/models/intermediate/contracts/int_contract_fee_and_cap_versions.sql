@@ -37,7 +37,7 @@ points as (
     from versions
     left join stated
         on stated.contract_key = versions.contract_key
-        and stated.version_number = versions.version_number
+            and stated.version_number = versions.version_number
     where versions.version_number = 0 or stated.contract_key is not null
 ),
 
@@ -45,15 +45,21 @@ grouped as (
     select
         *,
         count(retainer_fee_amount) over (
-            partition by contract_key order by version_number rows between unbounded preceding and current row
+            partition by contract_key
+            order by version_number rows between unbounded preceding and current row
         ) as fee_group,
         count(not_to_exceed_amount) over (
-            partition by contract_key order by version_number rows between unbounded preceding and current row
+            partition by contract_key
+            order by version_number rows between unbounded preceding and current row
         ) as cap_group,
         count(currency_code) over (
-            partition by contract_key order by version_number rows between unbounded preceding and current row
+            partition by contract_key
+            order by version_number rows between unbounded preceding and current row
         ) as currency_group,
-        lead(effective_date) over (partition by contract_key order by version_number) as next_effective_date
+        lead(effective_date) over (
+            partition by contract_key
+            order by version_number
+        ) as next_effective_date
     from points
 ),
 

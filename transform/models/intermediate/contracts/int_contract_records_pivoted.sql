@@ -27,15 +27,17 @@ pivoted as (
     select
         clm_record_id,
         {%- for prop, column in text_props.items() %}
-        max(case when property_name = {{ clm_property_literal(prop) }} then value_text end) as {{ column }},
+            max(case when property_name = {{ clm_property_literal(prop) }} then value_text end) as {{ column }},
         {%- endfor %}
         {%- for prop, column in date_props.items() %}
-        max(case when property_name = {{ clm_property_literal(prop) }} then value_text end) as {{ column }}_text,
+            max(case when property_name = {{ clm_property_literal(prop) }} then value_text end) as {{ column }}_text,
         {%- endfor %}
-        max(case when property_name = {{ clm_property_literal('approved_at') }} then value_text end) as approved_at_text,
+        max(case when property_name = {{ clm_property_literal('approved_at') }} then value_text end)
+            as approved_at_text,
         max(case when property_name = {{ clm_property_literal('change_order_number') }} then value_text end)
             as change_order_number_text,
-        max(case when property_name = {{ clm_property_literal('contract_value') }} then amount end) as contract_value_amount,
+        max(case when property_name = {{ clm_property_literal('contract_value') }} then amount end)
+            as contract_value_amount,
         max(case when property_name = {{ clm_property_literal('contract_value') }} then currency_code end)
             as contract_value_currency_code
     from properties
@@ -68,7 +70,7 @@ select
 
     -- dates
     {%- for prop, column in date_props.items() %}
-    cast(substr(pivoted.{{ column }}_text, 1, 10) as date) as {{ column }},
+        cast(substr(pivoted.{{ column }}_text, 1, 10) as date) as {{ column }},
     {%- endfor %}
     cast(pivoted.approved_at_text as timestamp with time zone) as approved_at,
 

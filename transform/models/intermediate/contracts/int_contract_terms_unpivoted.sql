@@ -27,14 +27,19 @@ properties as (
         property_names.property_name,
         {{ json_str_at('records.properties_json', 'property_names.property_name', 'type') }} as property_type,
         {{ json_str_at('records.properties_json', 'property_names.property_name', 'value') }} as value_text,
-        {{ json_str_at('records.properties_json', 'property_names.property_name', 'originalValue') }} as original_value_text,
+        {{ json_str_at('records.properties_json', 'property_names.property_name', 'originalValue') }}
+            as original_value_text,
 
         -- amounts
-        cast({{ json_str_at('records.properties_json', 'property_names.property_name', 'value.amount') }}
-            as {{ money_type() }}) as amount,
+        cast(
+            {{ json_str_at('records.properties_json', 'property_names.property_name', 'value.amount') }}
+            as {{ money_type() }}
+        ) as amount,
         {{ json_str_at('records.properties_json', 'property_names.property_name', 'value.currency') }} as currency_code,
-        cast({{ json_str_at('records.properties_json', 'property_names.property_name', 'originalValue.amount') }}
-            as {{ money_type() }}) as original_amount,
+        cast(
+            {{ json_str_at('records.properties_json', 'property_names.property_name', 'originalValue.amount') }}
+            as {{ money_type() }}
+        ) as original_amount,
         {{ json_str_at('records.properties_json', 'property_names.property_name', 'originalValue.currency') }}
             as original_currency_code
 

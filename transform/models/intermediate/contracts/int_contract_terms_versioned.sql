@@ -21,7 +21,7 @@ approved_change_order_terms as (
     from properties
     inner join versions
         on versions.clm_record_id = properties.clm_record_id
-        and versions.version_number > 0
+            and versions.version_number > 0
 ),
 
 signed_terms as (
@@ -37,15 +37,18 @@ signed_terms as (
         properties.role,
         properties.milestone_code,
         case when properties.has_original_value then properties.original_value_text
-            else properties.value_text end as value_text,
+            else properties.value_text
+        end as value_text,
         case when properties.has_original_value then properties.original_amount
-            else properties.amount end as amount,
+            else properties.amount
+        end as amount,
         case when properties.has_original_value then properties.original_currency_code
-            else properties.currency_code end as currency_code
+            else properties.currency_code
+        end as currency_code
     from properties
     inner join versions
         on versions.clm_record_id = properties.clm_record_id
-        and versions.version_number = 0
+            and versions.version_number = 0
     where properties.has_original_value
         or not exists (
             select 1
@@ -73,7 +76,7 @@ amended_terms as (
     from properties
     inner join versions
         on versions.clm_record_id = properties.clm_record_id
-        and versions.version_number > 0
+            and versions.version_number > 0
 ),
 
 terms as (

@@ -6,7 +6,10 @@ with customers as (
 ),
 
 currencies as (
-    select currency_id, currency_code from {{ ref('stg_netsuite__currencies') }}
+    select
+        currency_id,
+        currency_code
+    from {{ ref('stg_netsuite__currencies') }}
 )
 
 select

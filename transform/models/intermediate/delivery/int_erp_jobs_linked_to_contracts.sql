@@ -7,7 +7,10 @@ with jobs as (
 ),
 
 currencies as (
-    select currency_id, currency_code from {{ ref('stg_netsuite__currencies') }}
+    select
+        currency_id,
+        currency_code
+    from {{ ref('stg_netsuite__currencies') }}
 )
 
 select

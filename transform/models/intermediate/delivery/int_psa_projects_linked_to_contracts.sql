@@ -22,7 +22,10 @@ contract_refs as (
 ),
 
 latest_refs as (
-    select workspace_id, clm_contract_id, contract_reference_count
+    select
+        workspace_id,
+        clm_contract_id,
+        contract_reference_count
     from contract_refs
     where reference_rank = 1
 )

@@ -14,13 +14,19 @@ ranked as (
             partition by rate_card_id
             order by
                 case when {{ delivery_utc_date('created_at') }} <= {{ as_of_date() }} then 0 else 1 end,
-                case when {{ delivery_utc_date('created_at') }} <= {{ as_of_date() }} then created_at end desc nulls last,
+                case
+                    when {{ delivery_utc_date('created_at') }} <= {{ as_of_date() }} then created_at
+                end desc nulls last,
                 created_at,
-                rate_card_version_id
+                rate_card_version_id asc
         ) as version_rank
     from versions
 )
 
-select rate_card_id, rate_card_version_id, currency_code, default_rate_amount
+select
+    rate_card_id,
+    rate_card_version_id,
+    currency_code,
+    default_rate_amount
 from ranked
 where version_rank = 1

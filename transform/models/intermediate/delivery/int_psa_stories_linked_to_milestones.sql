@@ -26,4 +26,4 @@ select
 from stories
 left join milestone_refs
     on milestone_refs.story_id = stories.story_id
-    and milestone_refs.reference_rank = 1
+        and milestone_refs.reference_rank = 1

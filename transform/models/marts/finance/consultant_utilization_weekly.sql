@@ -39,7 +39,7 @@ consultant_weeks as (
     from consultant_ranges
     inner join weeks
         on weeks.week_start_date >= consultant_ranges.first_week_start_date
-        and weeks.week_start_date <= consultant_ranges.last_week_start_date
+            and weeks.week_start_date <= consultant_ranges.last_week_start_date
 ),
 
 weekly as (
@@ -62,14 +62,16 @@ measured as (
     from consultant_weeks
     left join weekly
         on weekly.consultant_key = consultant_weeks.consultant_key
-        and weekly.week_start_date = consultant_weeks.week_start_date
+            and weekly.week_start_date = consultant_weeks.week_start_date
 )
 
 select
     -- ids
-    cast({{ surrogate_key('consultant_week',
+    cast(
+        {{ surrogate_key('consultant_week',
         "measured.consultant_key || '|' || cast(measured.week_start_date as " ~ dbt.type_string() ~ ")") }}
-        as {{ dbt.type_string() }}) as consultant_week_key,
+        as {{ dbt.type_string() }}
+    ) as consultant_week_key,
     cast(measured.consultant_key as {{ dbt.type_string() }}) as consultant_key,
     cast(consultants.psa_user_id as {{ dbt.type_string() }}) as psa_user_id,
 

@@ -18,13 +18,17 @@ customers as (
 ),
 
 milestone_values as (
-    select contract_key, sum(milestone_amount) as amount
+    select
+        contract_key,
+        sum(milestone_amount) as amount
     from {{ ref('fct_contract_milestones') }}
     group by contract_key
 ),
 
 retainer_values as (
-    select contract_key, sum(expected_amount) as amount
+    select
+        contract_key,
+        sum(expected_amount) as amount
     from {{ ref('int_billing_lines_expected') }}
     group by contract_key
 ),
@@ -56,8 +60,10 @@ contract_months as (
         months.month_start as month_start_date
     from valued
     inner join months
-        on months.month_start >= case when valued.first_month < {{ month_start(as_of_date()) }}
-            then valued.first_month else {{ month_start(as_of_date()) }} end
+        on months.month_start >= case
+                when valued.first_month < {{ month_start(as_of_date()) }} then valued.first_month
+                else {{ month_start(as_of_date()) }}
+            end
 ),
 
 monthly as (
@@ -77,35 +83,45 @@ cumulated as (
         coalesce(monthly.billed_amount, 0) as billed_in_month_amount,
         coalesce(monthly.earned_amount, 0) as earned_in_month_amount,
         sum(coalesce(monthly.billed_amount, 0)) over (
-            partition by contract_months.contract_key order by contract_months.month_start_date
+            partition by contract_months.contract_key
+            order by contract_months.month_start_date
             rows between unbounded preceding and current row
         ) as billed_to_date_amount,
         sum(coalesce(monthly.earned_amount, 0)) over (
-            partition by contract_months.contract_key order by contract_months.month_start_date
+            partition by contract_months.contract_key
+            order by contract_months.month_start_date
             rows between unbounded preceding and current row
         ) as earned_to_date_amount,
         sum(coalesce(monthly.billed_amount, 0)) over (
-            partition by contract_months.contract_key order by contract_months.month_start_date
+            partition by contract_months.contract_key
+            order by contract_months.month_start_date
             rows between 2 preceding and current row
         ) as trailing_burn_amount,
         count(*) over (
-            partition by contract_months.contract_key order by contract_months.month_start_date
+            partition by contract_months.contract_key
+            order by contract_months.month_start_date
             rows between 2 preceding and current row
         ) as trailing_months
     from contract_months
     left join monthly
         on monthly.contract_key = contract_months.contract_key
-        and monthly.month_start_date = contract_months.month_start_date
+            and monthly.month_start_date = contract_months.month_start_date
 ),
 
 measured as (
     select
         cumulated.*,
-        case when current_value_amount - billed_to_date_amount > 0
-            then current_value_amount - billed_to_date_amount else 0 end as remaining_backlog_amount,
-        case when billed_to_date_amount - current_value_amount > 0
-            then billed_to_date_amount - current_value_amount else 0 end as billed_over_value_amount,
-        {{ month_end('month_start_date') }} as month_end_date
+        case
+            when cumulated.current_value_amount - cumulated.billed_to_date_amount > 0
+                then cumulated.current_value_amount - cumulated.billed_to_date_amount
+            else 0
+        end as remaining_backlog_amount,
+        case
+            when cumulated.billed_to_date_amount - cumulated.current_value_amount > 0
+                then cumulated.billed_to_date_amount - cumulated.current_value_amount
+            else 0
+        end as billed_over_value_amount,
+        {{ month_end('cumulated.month_start_date') }} as month_end_date
     from cumulated
 ),
 
@@ -122,9 +138,13 @@ converted as (  -- at the rate in force on the month's last day (the as-of date 
 
 select
     -- ids
-    cast({{ surrogate_key('contract_month',
-        "converted.contract_key || '|' || cast(converted.month_start_date as " ~ dbt.type_string() ~ ")") }}
-        as {{ dbt.type_string() }}) as contract_month_key,
+    cast(
+        {{ surrogate_key(
+            'contract_month',
+            "converted.contract_key || '|' || cast(converted.month_start_date as " ~ dbt.type_string() ~ ")"
+        ) }}
+        as {{ dbt.type_string() }}
+    ) as contract_month_key,
     cast(converted.contract_key as {{ dbt.type_string() }}) as contract_key,
     cast(converted.clm_contract_id as {{ dbt.type_string() }}) as clm_contract_id,
     cast(converted.customer_key as {{ dbt.type_string() }}) as customer_key,
@@ -137,43 +157,68 @@ select
     cast(converted.end_date is not null and converted.month_start_date > converted.end_date as boolean)
         as is_contract_ended,
     cast(converted.trailing_months as integer) as trailing_burn_months,
-    cast(case when converted.remaining_backlog_amount = 0 then 0
-        when converted.trailing_burn_amount <= 0 then null
-        else {{ exact_ratio('converted.remaining_backlog_amount * converted.trailing_months', 'converted.trailing_burn_amount', 2) }}
-        end as {{ money_type() }}) as months_of_backlog_left,
+    cast(
+        case
+            when converted.remaining_backlog_amount = 0 then 0
+            when converted.trailing_burn_amount <= 0 then null
+            else {{ exact_ratio(
+                'converted.remaining_backlog_amount * converted.trailing_months', 'converted.trailing_burn_amount', 2
+            ) }}
+        end as {{ money_type() }}
+    ) as months_of_backlog_left,
 
     -- amounts (contract currency)
     cast(converted.currency_code as {{ dbt.type_string() }}) as currency_code,
-    cast({{ round_money('converted.current_value_amount', 'converted.currency_code') }} as {{ money_type() }})
-        as contract_value_amount,
-    cast({{ round_money('converted.contract_value_amount', 'converted.currency_code') }} as {{ money_type() }})
-        as signed_contract_value_amount,
+    cast(
+        {{ round_money('converted.current_value_amount', 'converted.currency_code') }}
+        as {{ money_type() }}
+    ) as contract_value_amount,
+    cast(
+        {{ round_money('converted.contract_value_amount', 'converted.currency_code') }}
+        as {{ money_type() }}
+    ) as signed_contract_value_amount,
     cast(converted.billed_in_month_amount as {{ money_type() }}) as monthly_burn_amount,
     cast(converted.earned_in_month_amount as {{ money_type() }}) as earned_in_month_amount,
     cast(converted.billed_to_date_amount as {{ money_type() }}) as billed_to_date_amount,
     cast(converted.earned_to_date_amount as {{ money_type() }}) as earned_to_date_amount,
     cast(converted.earned_to_date_amount - converted.billed_to_date_amount as {{ money_type() }})
         as earned_not_billed_amount,
-    cast({{ round_money('converted.remaining_backlog_amount', 'converted.currency_code') }} as {{ money_type() }})
-        as remaining_backlog_amount,
-    cast({{ round_money('converted.billed_over_value_amount', 'converted.currency_code') }} as {{ money_type() }})
-        as billed_over_value_amount,
-    cast({{ money_div('converted.trailing_burn_amount', 'converted.trailing_months', 'converted.currency_code') }}
-        as {{ money_type() }}) as average_monthly_burn_amount,
+    cast(
+        {{ round_money('converted.remaining_backlog_amount', 'converted.currency_code') }}
+        as {{ money_type() }}
+    ) as remaining_backlog_amount,
+    cast(
+        {{ round_money('converted.billed_over_value_amount', 'converted.currency_code') }}
+        as {{ money_type() }}
+    ) as billed_over_value_amount,
+    cast(
+        {{ money_div('converted.trailing_burn_amount', 'converted.trailing_months', 'converted.currency_code') }}
+        as {{ money_type() }}
+    ) as average_monthly_burn_amount,
 
     -- amounts (reporting currency)
     cast({{ reporting }} as {{ dbt.type_string() }}) as reporting_currency_code,
     cast(converted.rate_to_reporting as {{ money_type() }}) as fx_rate_to_reporting,
-    cast({{ round_money('converted.current_value_amount * converted.rate_to_reporting', reporting) }} as {{ money_type() }})
-        as contract_value_amount_reporting,
-    cast({{ round_money('converted.billed_to_date_amount * converted.rate_to_reporting', reporting) }} as {{ money_type() }})
-        as billed_to_date_amount_reporting,
-    cast({{ round_money('converted.earned_to_date_amount * converted.rate_to_reporting', reporting) }} as {{ money_type() }})
-        as earned_to_date_amount_reporting,
-    cast({{ round_money('converted.remaining_backlog_amount * converted.rate_to_reporting', reporting) }} as {{ money_type() }})
-        as remaining_backlog_amount_reporting,
-    cast({{ round_money('converted.billed_in_month_amount * converted.rate_to_reporting', reporting) }} as {{ money_type() }})
-        as monthly_burn_amount_reporting,
+    cast(
+        {{ round_money('converted.current_value_amount * converted.rate_to_reporting', reporting) }}
+        as {{ money_type() }}
+    ) as contract_value_amount_reporting,
+    cast(
+        {{ round_money('converted.billed_to_date_amount * converted.rate_to_reporting', reporting) }}
+        as {{ money_type() }}
+    ) as billed_to_date_amount_reporting,
+    cast(
+        {{ round_money('converted.earned_to_date_amount * converted.rate_to_reporting', reporting) }}
+        as {{ money_type() }}
+    ) as earned_to_date_amount_reporting,
+    cast(
+        {{ round_money('converted.remaining_backlog_amount * converted.rate_to_reporting', reporting) }}
+        as {{ money_type() }}
+    ) as remaining_backlog_amount_reporting,
+    cast(
+        {{ round_money('converted.billed_in_month_amount * converted.rate_to_reporting', reporting) }}
+        as {{ money_type() }}
+    ) as monthly_burn_amount_reporting,
 
     -- dates
     cast(converted.month_start_date as date) as month_start_date,

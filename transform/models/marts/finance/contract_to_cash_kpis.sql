@@ -11,90 +11,177 @@
 --     currency, signed sum and gross (sum of absolute values), by exception type and 'all'.
 {%- set reporting = var('reporting_currency') %}
 with propagation_times as (
-    select target, approval_month as kpi_month, is_propagated, propagation_days
+    select
+        target,
+        approval_month as kpi_month,
+        is_propagated,
+        propagation_days
     from {{ ref('int_amendment_propagations_timed') }}
 ),
 
 readiness as (
-    select lag_kind, clock_start_month as kpi_month, invoice_date, lag_days
+    select
+        lag_kind,
+        clock_start_month as kpi_month,
+        invoice_date,
+        lag_days
     from {{ ref('int_invoice_readiness_lags') }}
 ),
 
 conversions as (
-    select completion_month as kpi_month, is_invoiced_within_threshold
+    select
+        completion_month as kpi_month,
+        is_invoiced_within_threshold
     from {{ ref('int_milestones_invoiced_within_threshold') }}
     where is_window_closed
 ),
 
 open_exceptions as (
-    select exception_type, impact_amount_reporting
+    select
+        exception_type,
+        impact_amount_reporting
     from {{ ref('finance_exceptions') }}
     where status = 'open'
 ),
 
 propagation_kpis as (
-    select kpi_month, 'amendment_propagation_days_p50' as kpi_name, target as kpi_dimension, 'days' as kpi_unit,
+    select
+        kpi_month,
+        'amendment_propagation_days_p50' as kpi_name,
+        target as kpi_dimension,
+        'days' as kpi_unit,
         cast({{ percentile_cont('propagation_days', 0.5) }} as {{ money_type() }}) as kpi_value,
         count(*) as observation_count
-    from propagation_times where propagation_days is not null group by kpi_month, target
+    from propagation_times
+    where propagation_days is not null
+    group by kpi_month, target
     union all
-    select kpi_month, 'amendment_propagation_days_p90', target, 'days',
-        cast({{ percentile_cont('propagation_days', 0.9) }} as {{ money_type() }}), count(*)
-    from propagation_times where propagation_days is not null group by kpi_month, target
+    select
+        kpi_month,
+        'amendment_propagation_days_p90',
+        target,
+        'days',
+        cast({{ percentile_cont('propagation_days', 0.9) }} as {{ money_type() }}),
+        count(*)
+    from propagation_times
+    where propagation_days is not null
+    group by kpi_month, target
     union all
-    select kpi_month, 'amendment_propagation_days_max', target, 'days',
-        cast(max(propagation_days) as {{ money_type() }}), count(*)
-    from propagation_times where propagation_days is not null group by kpi_month, target
+    select
+        kpi_month,
+        'amendment_propagation_days_max',
+        target,
+        'days',
+        cast(max(propagation_days) as {{ money_type() }}),
+        count(*)
+    from propagation_times
+    where propagation_days is not null
+    group by kpi_month, target
     union all
-    select kpi_month, 'amendments_not_propagated', target, 'count',
-        cast(sum(case when is_propagated then 0 else 1 end) as {{ money_type() }}), count(*)
-    from propagation_times group by kpi_month, target
+    select
+        kpi_month,
+        'amendments_not_propagated',
+        target,
+        'count',
+        cast(sum(case when is_propagated then 0 else 1 end) as {{ money_type() }}),
+        count(*)
+    from propagation_times
+    group by kpi_month, target
 ),
 
 readiness_kpis as (
-    select kpi_month, 'invoice_readiness_lag_days_p50' as kpi_name, lag_kind as kpi_dimension, 'days' as kpi_unit,
+    select
+        kpi_month,
+        'invoice_readiness_lag_days_p50' as kpi_name,
+        lag_kind as kpi_dimension,
+        'days' as kpi_unit,
         cast({{ percentile_cont('lag_days', 0.5) }} as {{ money_type() }}) as kpi_value,
         count(*) as observation_count
-    from readiness where lag_days is not null group by kpi_month, lag_kind
+    from readiness
+    where lag_days is not null
+    group by kpi_month, lag_kind
     union all
-    select kpi_month, 'invoice_readiness_lag_days_p90', lag_kind, 'days',
-        cast({{ percentile_cont('lag_days', 0.9) }} as {{ money_type() }}), count(*)
-    from readiness where lag_days is not null group by kpi_month, lag_kind
+    select
+        kpi_month,
+        'invoice_readiness_lag_days_p90',
+        lag_kind,
+        'days',
+        cast({{ percentile_cont('lag_days', 0.9) }} as {{ money_type() }}),
+        count(*)
+    from readiness
+    where lag_days is not null
+    group by kpi_month, lag_kind
     union all
-    select kpi_month, 'invoice_readiness_pending', lag_kind, 'count',
-        cast(sum(case when invoice_date is null then 1 else 0 end) as {{ money_type() }}), count(*)
-    from readiness group by kpi_month, lag_kind
+    select
+        kpi_month,
+        'invoice_readiness_pending',
+        lag_kind,
+        'count',
+        cast(sum(case when invoice_date is null then 1 else 0 end) as {{ money_type() }}),
+        count(*)
+    from readiness
+    group by kpi_month, lag_kind
 ),
 
 conversion_kpis as (
-    select kpi_month, 'milestone_to_billing_conversion_rate' as kpi_name, 'all' as kpi_dimension,
+    select
+        kpi_month,
+        'milestone_to_billing_conversion_rate' as kpi_name,
+        'all' as kpi_dimension,
         'ratio' as kpi_unit,
-        cast({{ exact_ratio('sum(case when is_invoiced_within_threshold then 1 else 0 end)', 'count(*)', 4) }}
-            as {{ money_type() }}) as kpi_value,
+        cast(
+            {{ exact_ratio('sum(case when is_invoiced_within_threshold then 1 else 0 end)', 'count(*)', 4) }}
+            as {{ money_type() }}
+        ) as kpi_value,
         count(*) as observation_count
-    from conversions group by kpi_month
+    from conversions
+    group by kpi_month
     union all
-    select kpi_month, 'milestones_invoiced_within_threshold', 'all', 'count',
-        cast(sum(case when is_invoiced_within_threshold then 1 else 0 end) as {{ money_type() }}), count(*)
-    from conversions group by kpi_month
+    select
+        kpi_month,
+        'milestones_invoiced_within_threshold',
+        'all',
+        'count',
+        cast(sum(case when is_invoiced_within_threshold then 1 else 0 end) as {{ money_type() }}),
+        count(*)
+    from conversions
+    group by kpi_month
 ),
 
 leakage_by_type as (
-    select exception_type as kpi_dimension, impact_amount_reporting from open_exceptions
+    select
+        exception_type as kpi_dimension,
+        impact_amount_reporting
+    from open_exceptions
     union all
-    select 'all', impact_amount_reporting from open_exceptions
+    select
+        'all',
+        impact_amount_reporting
+    from open_exceptions
 ),
 
 leakage_kpis as (
-    select {{ month_start(as_of_date()) }} as kpi_month, 'billing_leakage_amount' as kpi_name, kpi_dimension,
-        'money' as kpi_unit, cast(coalesce(sum(impact_amount_reporting), 0) as {{ money_type() }}) as kpi_value,
+    select
+        {{ month_start(as_of_date()) }} as kpi_month,
+        'billing_leakage_amount' as kpi_name,
+        kpi_dimension,
+        'money' as kpi_unit,
+        cast(coalesce(sum(impact_amount_reporting), 0) as {{ money_type() }}) as kpi_value,
         count(*) as observation_count
-    from leakage_by_type group by kpi_dimension
+    from leakage_by_type
+    group by kpi_dimension
     union all
-    select {{ month_start(as_of_date()) }}, 'billing_leakage_gross_amount', kpi_dimension, 'money',
+    select
+        {{ month_start(as_of_date()) }},
+        'billing_leakage_gross_amount',
+        kpi_dimension,
+        'money',
         cast(coalesce(sum(case when impact_amount_reporting < 0 then -impact_amount_reporting
-            else impact_amount_reporting end), 0) as {{ money_type() }}), count(*)
-    from leakage_by_type group by kpi_dimension
+            else impact_amount_reporting
+        end), 0) as {{ money_type() }}),
+        count(*)
+    from leakage_by_type
+    group by kpi_dimension
 ),
 
 kpis as (
@@ -109,9 +196,11 @@ kpis as (
 
 select
     -- ids
-    cast({{ surrogate_key('kpi',
+    cast(
+        {{ surrogate_key('kpi',
         "cast(kpis.kpi_month as " ~ dbt.type_string() ~ ") || '|' || kpis.kpi_name || '|' || kpis.kpi_dimension") }}
-        as {{ dbt.type_string() }}) as kpi_key,
+        as {{ dbt.type_string() }}
+    ) as kpi_key,
 
     -- attributes
     cast(kpis.kpi_name as {{ dbt.type_string() }}) as kpi_name,

@@ -1,6 +1,6 @@
 -- Grain: one row per PSA project × calendar month in which the project has any activity (revenue earned,
 -- billed, time or expenses). Amounts that belong to a contract rather than to a PSA project (retainer fees,
--- ERP invoice lines) go to the contract's primary project (earliest start, then lowest workspace id); a
+-- ERP invoice lines) go to the contract's primary project (int_contract_primary_projects_selected); a
 -- contract with no PSA project keeps them on a row with no project (project_key null), so totals reconcile.
 -- Revenue earned follows the revenue rule (CONTRACT_TO_CASH.md "Revenue vs delivery"): T&M = billable minutes
 -- × the APPLIED rate; fixed fee = current milestones accepted in the month; retainer = the fee in force on
@@ -21,18 +21,7 @@ customers as (
 ),
 
 primary_projects as (
-    select contract_key, project_key
-    from (
-        select
-            contract_key,
-            project_key,
-            row_number() over (
-                partition by contract_key order by start_date nulls last, psa_project_id
-            ) as project_rank
-        from projects
-        where contract_key is not null
-    ) as ranked
-    where project_rank = 1
+    select * from {{ ref('int_contract_primary_projects_selected') }}
 ),
 
 -- every part carries its amounts ×60 (time money is rate × minutes; other money is 60 × amount)
@@ -42,7 +31,9 @@ time_parts as (
         entries.contract_key,
         {{ month_start('entries.work_date') }} as month_start_date,
         sum(case when entries.is_billable and contracts.billing_model = 'time_and_materials'
-            then entries.applied_bill_rate_amount * entries.minutes else 0 end) as revenue_x60,
+                then entries.applied_bill_rate_amount * entries.minutes
+            else 0
+        end) as revenue_x60,
         cast(0 as {{ money_type() }}) as billed_x60,
         sum(coalesce(entries.cost_rate_amount, 0) * entries.minutes) as time_cost_x60,
         cast(0 as {{ money_type() }}) as expense_x60,
@@ -107,18 +98,18 @@ retainer_parts as (
 billed_parts as (  -- invoice lines of ERP projects linked to no contract cannot be attributed (unmatched_entity)
     select
         primary_projects.project_key,
-        lines.contract_key,
-        {{ month_start('lines.invoice_date') }} as month_start_date,
+        invoice_lines.contract_key,
+        {{ month_start('invoice_lines.invoice_date') }} as month_start_date,
         cast(0 as {{ money_type() }}) as revenue_x60,
-        60 * sum(lines.line_amount) as billed_x60,
+        60 * sum(invoice_lines.line_amount) as billed_x60,
         cast(0 as {{ money_type() }}) as time_cost_x60,
         cast(0 as {{ money_type() }}) as expense_x60,
         0 as total_minutes,
         0 as billable_minutes
-    from {{ ref('fct_invoice_lines') }} as lines
-    left join primary_projects on primary_projects.contract_key = lines.contract_key
-    where lines.contract_key is not null and lines.invoice_date is not null
-    group by primary_projects.project_key, lines.contract_key, {{ month_start('lines.invoice_date') }}
+    from {{ ref('fct_invoice_lines') }} as invoice_lines
+    left join primary_projects on primary_projects.contract_key = invoice_lines.contract_key
+    where invoice_lines.contract_key is not null and invoice_lines.invoice_date is not null
+    group by primary_projects.project_key, invoice_lines.contract_key, {{ month_start('invoice_lines.invoice_date') }}
 ),
 
 parts as (
@@ -186,16 +177,19 @@ amounts as (
             as revenue_earned_amount_reporting,
         {{ money_div('billed_x60 * rate_to_reporting', '60', "'" ~ var('reporting_currency') ~ "'") }}
             as billed_amount_reporting,
-        {{ money_div('(time_cost_x60 + expense_x60) * rate_to_reporting', '60', "'" ~ var('reporting_currency') ~ "'") }}
-            as cost_amount_reporting
+        {{ money_div(
+            '(time_cost_x60 + expense_x60) * rate_to_reporting', '60', "'" ~ var('reporting_currency') ~ "'"
+        ) }} as cost_amount_reporting
     from converted
 )
 
 select
     -- ids
-    cast({{ surrogate_key('project_month',
+    cast(
+        {{ surrogate_key('project_month',
         "coalesce(amounts.project_key, 'contract:' || amounts.contract_key) || '|' || cast(amounts.month_start_date as " ~ dbt.type_string() ~ ")") }}
-        as {{ dbt.type_string() }}) as project_month_key,
+        as {{ dbt.type_string() }}
+    ) as project_month_key,
     cast(amounts.project_key as {{ dbt.type_string() }}) as project_key,
     cast(amounts.psa_project_id as {{ dbt.type_string() }}) as psa_project_id,
     cast(amounts.contract_key as {{ dbt.type_string() }}) as contract_key,
@@ -218,10 +212,15 @@ select
     cast(amounts.time_cost_amount as {{ money_type() }}) as time_cost_amount,
     cast(amounts.expense_cost_amount as {{ money_type() }}) as expense_cost_amount,
     cast(amounts.time_cost_amount + amounts.expense_cost_amount as {{ money_type() }}) as cost_amount,
-    cast(amounts.revenue_earned_amount - amounts.time_cost_amount - amounts.expense_cost_amount
-        as {{ money_type() }}) as margin_amount,
-    cast({{ exact_ratio('100 * (amounts.revenue_earned_amount - amounts.time_cost_amount - amounts.expense_cost_amount)',
-        'amounts.revenue_earned_amount', 4) }} as {{ money_type() }}) as margin_pct,
+    cast(
+        amounts.revenue_earned_amount - amounts.time_cost_amount - amounts.expense_cost_amount
+        as {{ money_type() }}
+    ) as margin_amount,
+    cast(
+        {{ exact_ratio('100 * (amounts.revenue_earned_amount - amounts.time_cost_amount - amounts.expense_cost_amount)',
+        'amounts.revenue_earned_amount', 4) }} as {{ money_type() }}
+    )
+        as margin_pct,
 
     -- amounts (reporting currency)
     cast('{{ var("reporting_currency") }}' as {{ dbt.type_string() }}) as reporting_currency_code,

@@ -21,15 +21,19 @@ now_seen as (
             "current_breaks.impact_amount * case when current_breaks.currency_code = '" ~ var('reporting_currency')
             ~ "' then 1 else fx.rate_to_reporting end", "'" ~ var('reporting_currency') ~ "'") }} as impact_amount_reporting,
         case
-            when current_breaks.exception_type in ('billing_schedule_drift', 'over_cap', 'milestone_not_invoiced',
-                'write_conflict', 'write_rejected') then 'high'
+            when current_breaks.exception_type in (
+                    'billing_schedule_drift', 'over_cap', 'milestone_not_invoiced',
+                    'write_conflict', 'write_rejected'
+                ) then 'high'
             when current_breaks.exception_type in ('time_at_superseded_rate', 'revenue_vs_delivery') then 'medium'
             else 'low'
         end as severity,
         case
             when current_breaks.exception_type in ('unmatched_entity', 'write_rejected') then 'integration'
-            when current_breaks.exception_type in ('rate_card_mismatch', 'contract_without_project',
-                'project_without_contract') then 'delivery'
+            when current_breaks.exception_type in (
+                    'rate_card_mismatch', 'contract_without_project',
+                    'project_without_contract'
+                ) then 'delivery'
             else 'finance'
         end as owner_team,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as seen_at
@@ -66,10 +70,25 @@ select
 from now_seen
 full outer join previous on previous.exception_id = now_seen.exception_id
 {% else %}
-select
-    exception_id, exception_type, severity, owner_team, customer_key, contract_key, clm_contract_id,
-    psa_record_id, erp_record_id, crm_record_id, grain_key, currency_code, impact_amount,
-    impact_amount_reporting, detail, seen_at as first_seen_at, seen_at as last_seen_at,
-    'open' as status, cast(null as timestamp) as resolved_at
-from now_seen
+    select
+        exception_id,
+        exception_type,
+        severity,
+        owner_team,
+        customer_key,
+        contract_key,
+        clm_contract_id,
+        psa_record_id,
+        erp_record_id,
+        crm_record_id,
+        grain_key,
+        currency_code,
+        impact_amount,
+        impact_amount_reporting,
+        detail,
+        seen_at as first_seen_at,
+        seen_at as last_seen_at,
+        'open' as status,
+        cast(null as timestamp) as resolved_at
+    from now_seen
 {% endif %}

@@ -6,13 +6,16 @@ with compared as (
 ),
 
 schedules as (
-    select contract_key, min(erp_billing_schedule_id) as erp_billing_schedule_id
+    select
+        contract_key,
+        min(erp_billing_schedule_id) as erp_billing_schedule_id
     from {{ ref('fct_billing_schedule_lines') }}
     group by contract_key
 ),
 
 contracts as (
-    select * from {{ ref('dim_contracts') }} where billing_model in ('fixed_fee', 'retainer')
+    select * from {{ ref('dim_contracts') }}
+    where billing_model in ('fixed_fee', 'retainer')
 ),
 
 per_contract as (

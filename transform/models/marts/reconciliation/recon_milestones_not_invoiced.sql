@@ -5,23 +5,30 @@ with milestones as (
 ),
 
 contracts as (
-    select * from {{ ref('dim_contracts') }} where billing_model = 'fixed_fee'
+    select * from {{ ref('dim_contracts') }}
+    where billing_model = 'fixed_fee'
 ),
 
 completions as (
-    select * from {{ ref('fct_milestone_completions') }} where completed_date is not null
+    select * from {{ ref('fct_milestone_completions') }}
+    where completed_date is not null
 ),
 
 invoiced_keys as (
-    select distinct line_key from {{ ref('fct_invoice_lines') }} where line_key is not null
+    select distinct line_key from {{ ref('fct_invoice_lines') }}
+    where line_key is not null
 ),
 
 calendar as (
-    select date_day, business_day_number from {{ ref('all_dates') }}
+    select
+        date_day,
+        business_day_number
+    from {{ ref('all_dates') }}
 ),
 
 as_of as (
-    select business_day_number from calendar where date_day = {{ as_of_date() }}
+    select business_day_number from calendar
+    where date_day = {{ as_of_date() }}
 )
 
 select
@@ -43,4 +50,4 @@ cross join as_of
 left join invoiced_keys on invoiced_keys.line_key = milestones.milestone_id
 where invoiced_keys.line_key is null
     and as_of.business_day_number - completed_day.business_day_number
-        > {{ var('milestone_invoice_threshold_business_days') }}
+    > {{ var('milestone_invoice_threshold_business_days') }}

@@ -9,11 +9,15 @@ projects as (
 ),
 
 contracts as (
-    select * from {{ ref('dim_contracts') }} where billing_model = 'time_and_materials'
+    select * from {{ ref('dim_contracts') }}
+    where billing_model = 'time_and_materials'
 ),
 
 rates_in_force as (
-    select contract_key, role, bill_rate_amount
+    select
+        contract_key,
+        role,
+        bill_rate_amount
     from {{ ref('fct_contract_rates') }}
     where effective_from <= {{ as_of_date() }}
         and (effective_to is null or {{ as_of_date() }} < effective_to)

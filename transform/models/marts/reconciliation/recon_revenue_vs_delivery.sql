@@ -30,14 +30,20 @@ milestone_earned as (
 ),
 
 retainer_earned as (
-    select expected.contract_key, expected.expected_date as revenue_month, 60 * expected.expected_amount as value_x60
+    select
+        expected.contract_key,
+        expected.expected_date as revenue_month,
+        60 * expected.expected_amount as value_x60
     from {{ ref('int_billing_lines_expected') }} as expected
     inner join contracts on contracts.contract_key = expected.contract_key and contracts.billing_model = 'retainer'
     where expected.expected_date <= {{ as_of_date() }}
 ),
 
 earned as (
-    select contract_key, revenue_month, sum(value_x60) as value_x60
+    select
+        contract_key,
+        revenue_month,
+        sum(value_x60) as value_x60
     from (
         select * from time_earned
         union all
@@ -49,16 +55,25 @@ earned as (
 ),
 
 posted as (
-    select contract_key, revenue_month, sum(posted_amount) as posted_amount
+    select
+        contract_key,
+        revenue_month,
+        sum(posted_amount) as posted_amount
     from {{ ref('fct_revenue_postings') }}
     where contract_key is not null
     group by contract_key, revenue_month
 ),
 
 months as (
-    select contract_key, revenue_month from earned
+    select
+        contract_key,
+        revenue_month
+    from earned
     union
-    select contract_key, revenue_month from posted
+    select
+        contract_key,
+        revenue_month
+    from posted
 ),
 
 compared as (

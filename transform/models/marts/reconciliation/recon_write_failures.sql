@@ -15,16 +15,24 @@ dead_letters as (
 ),
 
 contracts as (
-    select contract_key, customer_key, clm_contract_id from {{ ref('dim_contracts') }}
+    select
+        contract_key,
+        customer_key,
+        clm_contract_id
+    from {{ ref('dim_contracts') }}
 ),
 
 latest as (  -- the last decision about each write key (a write key is one schedule at one desired version)
     select *
     from (
-        select outcomes.*,
-            row_number() over (partition by write_key order by ledger_entry_id desc) as recency
+        select
+            outcomes.*,
+            row_number() over (
+                partition by outcomes.write_key
+                order by outcomes.ledger_entry_id desc
+            ) as recency
         from outcomes
-        where outcome not in ('skipped')
+        where outcomes.outcome not in ('skipped')
     ) as ranked
     where recency = 1
 ),
@@ -42,7 +50,9 @@ failed as (
 ),
 
 rejections as (
-    select write_key, max(rejection_number) as rejection_count
+    select
+        write_key,
+        max(rejection_number) as rejection_count
     from dead_letters
     group by write_key
 )

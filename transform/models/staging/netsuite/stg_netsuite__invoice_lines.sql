@@ -6,7 +6,7 @@ renamed as (
     select
         -- ids
         cast(id as {{ dbt.type_string() }}) as invoice_line_id,
-        cast("transaction" as {{ dbt.type_string() }}) as invoice_id,
+        cast(transaction as {{ dbt.type_string() }}) as invoice_id,
         cast(entity as {{ dbt.type_string() }}) as job_id,
         -- the expected-line key (milestone id, YYYY-MM, YYYY-MM:<role>, YYYY-MM:expenses) in the firm's custom column
         {{ var('erp_line_key_field') }} as line_key,

@@ -6,7 +6,7 @@ renamed as (
     select
         -- ids
         cast(id as {{ dbt.type_string() }}) as journal_entry_line_id,
-        cast("transaction" as {{ dbt.type_string() }}) as journal_entry_id,
+        cast(transaction as {{ dbt.type_string() }}) as journal_entry_id,
         -- transactionline.entity: the project (job) the revenue is posted to
         cast(entity as {{ dbt.type_string() }}) as job_id,
         {{ var('erp_line_key_field') }} as line_key,

@@ -23,10 +23,14 @@ renamed as (
 
 select * from renamed
 {% else %}
-select
-    cast(null as {{ dbt.type_string() }}) as plan_id, cast(null as {{ dbt.type_string() }}) as write_key,
-    cast(null as {{ dbt.type_string() }}) as contract_key, cast(null as {{ dbt.type_string() }}) as schedule_external_id,
-    cast(null as integer) as http_status, cast(null as {{ dbt.type_string() }}) as error_body,
-    cast(null as integer) as rejection_number, cast(null as timestamp) as recorded_at
-where 1 = 0
+    select
+        cast(null as {{ dbt.type_string() }}) as plan_id,
+        cast(null as {{ dbt.type_string() }}) as write_key,
+        cast(null as {{ dbt.type_string() }}) as contract_key,
+        cast(null as {{ dbt.type_string() }}) as schedule_external_id,
+        cast(null as integer) as http_status,
+        cast(null as {{ dbt.type_string() }}) as error_body,
+        cast(null as integer) as rejection_number,
+        cast(null as timestamp) as recorded_at
+    where 1 = 0
 {% endif %}

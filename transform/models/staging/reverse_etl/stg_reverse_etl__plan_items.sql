@@ -31,14 +31,22 @@ renamed as (
 
 select * from renamed
 {% else %}
-select
-    cast(null as {{ dbt.type_string() }}) as plan_id, cast(null as {{ dbt.type_string() }}) as item_key,
-    cast(null as {{ dbt.type_string() }}) as write_key, cast(null as {{ dbt.type_string() }}) as contract_key,
-    cast(null as {{ dbt.type_string() }}) as schedule_external_id, cast(null as {{ dbt.type_string() }}) as line_key,
-    cast(null as {{ dbt.type_string() }}) as op, cast(null as integer) as erp_line,
-    cast(null as {{ dbt.type_string() }}) as currency_code, cast(null as {{ dbt.type_string() }}) as causing_amendment_key,
-    cast(null as {{ dbt.type_string() }}) as clm_amendment_id, cast(null as {{ money_type() }}) as before_amount,
-    cast(null as {{ money_type() }}) as after_amount, cast(null as {{ money_type() }}) as amount_change,
-    cast(null as date) as before_date, cast(null as date) as after_date
-where 1 = 0
+    select
+        cast(null as {{ dbt.type_string() }}) as plan_id,
+        cast(null as {{ dbt.type_string() }}) as item_key,
+        cast(null as {{ dbt.type_string() }}) as write_key,
+        cast(null as {{ dbt.type_string() }}) as contract_key,
+        cast(null as {{ dbt.type_string() }}) as schedule_external_id,
+        cast(null as {{ dbt.type_string() }}) as line_key,
+        cast(null as {{ dbt.type_string() }}) as op,
+        cast(null as integer) as erp_line,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        cast(null as {{ dbt.type_string() }}) as causing_amendment_key,
+        cast(null as {{ dbt.type_string() }}) as clm_amendment_id,
+        cast(null as {{ money_type() }}) as before_amount,
+        cast(null as {{ money_type() }}) as after_amount,
+        cast(null as {{ money_type() }}) as amount_change,
+        cast(null as date) as before_date,
+        cast(null as date) as after_date
+    where 1 = 0
 {% endif %}

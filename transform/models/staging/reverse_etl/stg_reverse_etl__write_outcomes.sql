@@ -27,12 +27,17 @@ renamed as (
 
 select * from renamed
 {% else %}
-select
-    cast(null as bigint) as ledger_entry_id, cast(null as {{ dbt.type_string() }}) as plan_id,
-    cast(null as {{ dbt.type_string() }}) as write_key, cast(null as {{ dbt.type_string() }}) as contract_key,
-    cast(null as {{ dbt.type_string() }}) as schedule_external_id, cast(null as {{ dbt.type_string() }}) as erp_record_id,
-    cast(null as {{ dbt.type_string() }}) as outcome, cast(null as integer) as http_status,
-    cast(null as {{ dbt.type_string() }}) as detail, cast(null as {{ dbt.type_string() }}) as erp_last_modified,
-    cast(null as timestamp) as recorded_at
-where 1 = 0
+    select
+        cast(null as bigint) as ledger_entry_id,
+        cast(null as {{ dbt.type_string() }}) as plan_id,
+        cast(null as {{ dbt.type_string() }}) as write_key,
+        cast(null as {{ dbt.type_string() }}) as contract_key,
+        cast(null as {{ dbt.type_string() }}) as schedule_external_id,
+        cast(null as {{ dbt.type_string() }}) as erp_record_id,
+        cast(null as {{ dbt.type_string() }}) as outcome,
+        cast(null as integer) as http_status,
+        cast(null as {{ dbt.type_string() }}) as detail,
+        cast(null as {{ dbt.type_string() }}) as erp_last_modified,
+        cast(null as timestamp) as recorded_at
+    where 1 = 0
 {% endif %}

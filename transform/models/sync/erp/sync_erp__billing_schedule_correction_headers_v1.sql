@@ -15,7 +15,10 @@ desired as (
 ),
 
 contracts as (
-    select contract_key, current_version_number from {{ ref('dim_contracts') }}
+    select
+        contract_key,
+        current_version_number
+    from {{ ref('dim_contracts') }}
 ),
 
 desired_lines as (  -- the amounts the ERP will hold: rounded to the minor unit, as a document line is formed
@@ -52,15 +55,18 @@ select
         as erp_billing_schedule_external_id,
 
     -- attributes
-    cast({{ dbt.hash("drifting.clm_contract_id || '#' || coalesce(desired_sets.desired_lines_text, '')") }}
-        as {{ dbt.type_string() }}) as desired_version,
+    cast(
+        {{ dbt.hash("drifting.clm_contract_id || '#' || coalesce(desired_sets.desired_lines_text, '')") }}
+        as {{ dbt.type_string() }}
+    ) as desired_version,
     cast(contracts.current_version_number as integer) as contract_version_number,
     cast(desired_sets.desired_line_count as bigint) as desired_line_count,
 
     -- amounts (currency_code, the contract currency)
     cast(coalesce(desired_sets.desired_open_amount, 0) as {{ money_type() }}) as desired_open_amount,
     cast(drifting.erp_open_amount as {{ money_type() }}) as erp_open_amount,
-    cast(coalesce(desired_sets.desired_open_amount, 0) - drifting.erp_open_amount as {{ money_type() }}) as impact_amount,
+    cast(coalesce(desired_sets.desired_open_amount, 0) - drifting.erp_open_amount as {{ money_type() }})
+        as impact_amount,
     cast(drifting.currency_code as {{ dbt.type_string() }}) as currency_code,
 
     -- dates

@@ -16,7 +16,10 @@ desired as (
 ),
 
 amendments as (
-    select amendment_key, clm_amendment_id from {{ ref('fct_contract_amendments') }}
+    select
+        amendment_key,
+        clm_amendment_id
+    from {{ ref('fct_contract_amendments') }}
 )
 
 select
