@@ -6,6 +6,8 @@
 - the platform's one retry decision (core/retry.py), with NetSuite's throttling codes (core/netsuite.py): reads retry; a write whose outcome is unknown (5xx, time-out,
   dropped connection) is re-checked through the caller's `recheck` before it is ever sent again;
 - JSON money as exact decimals both ways (never a binary float);
+- a 3xx answer is never a success and never followed: ErpRedirectError names where it pointed (a schedule
+  PUT answered 307 is not a write, and no record id is taken from its Location);
 - typed errors (reverse_etl/errors.py) naming the request and carrying the ERP's error body.
 """
 
@@ -24,7 +26,7 @@ from typing import Any, Self
 import httpx
 
 from core.netsuite import classify, error_code
-from core.retry import Action, Decision, RetryPolicy, Verdict, decide
+from core.retry import Action, Decision, RetryPolicy, Verdict, classify_status, decide, redirect_target
 from core.settings import VendorSettings
 
 from .errors import (
@@ -39,6 +41,13 @@ from .errors import (
 log = logging.getLogger("reverse_etl")
 BODY_LIMIT = 2000
 SCHEDULE_PATH = "/record/v1/billingSchedule"
+
+
+class ErpRedirectError(ErpError):
+    """NetSuite (or something in between) answered 3xx: never followed, never a write (RELIABILITY.md F17)."""
+
+    hint = ("nothing was written by this request; check reverse_etl.netsuite.base_url / token_url (a redirect is "
+            "never followed: set the URL it should have been)")
 
 
 class Landed(Enum):
@@ -135,6 +144,8 @@ class ErpClient:
                 if response.status_code == 200:
                     self._token = response.json()["access_token"]
                     return self._token
+                if classify_status(response.status_code) is Verdict.REDIRECT:
+                    raise _redirected(response, "the NetSuite token request")
                 if response.status_code in (400, 401, 403):
                     raise ErpAuthError("the NetSuite token endpoint rejected the reverse-ETL integration's "
                                        f"credentials ({error_code(response) or response.status_code})",
@@ -247,6 +258,8 @@ class ErpClient:
         body = response.text[:BODY_LIMIT] if response is not None else None
         if verdict.action in (Action.RETRY, Action.RECHECK):
             return
+        if verdict.action is Action.REDIRECTED:
+            raise _redirected(response, what)
         if verdict.action is Action.REJECT:
             raise ErpValidationError(f"NetSuite rejected {what}", status=status, body=body)
         if verdict.action is Action.FORBIDDEN or status == 401:
@@ -256,3 +269,10 @@ class ErpClient:
         if status is None or status >= 500 or status in (408, 409):
             raise ErpConnectionError(f"NetSuite kept failing {what}", status=status, body=body)
         raise ErpError(f"unexpected answer to {what}", status=status, body=body)
+
+
+def _redirected(response: httpx.Response | None, what: str) -> ErpRedirectError:
+    status = response.status_code if response is not None else None
+    target = redirect_target(response.headers.get("Location") if response is not None else None)
+    return ErpRedirectError(f"NetSuite answered {what} with HTTP {status} redirecting to {target}; not followed, "
+                            "not counted as written", status=status, location=target)

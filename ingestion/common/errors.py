@@ -22,6 +22,13 @@ class AuthError(IngestionError):
     hint = "check the credentials named in the message (their values are never shown)"
 
 
+class RedirectRefusedError(IngestionError):
+    """The vendor (or something in between) answered 3xx: not followed, not a page (RELIABILITY.md F17)."""
+
+    hint = ("nothing was loaded and the cursor did not advance; check the vendor's base_url / token_url settings "
+            "(a redirect is never followed: set the URL it should have been)")
+
+
 class ThrottledError(IngestionError):
     """The vendor kept throttling past the retry budget; the cursor did not advance, rerun later."""
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.retry import RetryPolicy
 from core.settings import VendorSettings
-from reverse_etl.erp_client import ErpClient, Landed, dumps_exact
+from reverse_etl.erp_client import ErpClient, ErpRedirectError, Landed, dumps_exact
 from reverse_etl.errors import ErpAuthError, ErpConflictError, ErpValidationError
 
 SETTINGS = VendorSettings("netsuite", "https://acct.suitetalk.api.netsuite.com/services/rest",
@@ -87,6 +87,32 @@ def test_validation_error_is_not_retried_and_keeps_the_erp_body() -> None:
     with pytest.raises(ErpValidationError) as caught:
         client.upsert_schedule("BS-IC-1", lambda: BODY, recheck=lambda: Landed.NO)
     assert len(calls) == 1 and caught.value.status == 400 and "INVALID_CONTENT" in caught.value.body
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirected_schedule_put_is_an_error_naming_its_target_never_a_write(status: int) -> None:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(status, headers={"Location": "https://evil.example/record/v1/billingSchedule/106?t=x"})
+
+    client, sleeps = _client(_token_or(handler))
+    with pytest.raises(ErpRedirectError) as caught:
+        client.upsert_schedule("BS-IC-1", lambda: BODY, recheck=lambda: pytest.fail("a redirect is not a lost answer"))
+    assert caught.value.status == status
+    assert "https://evil.example/record/v1/billingSchedule/106" in str(caught.value) and "t=x" not in str(caught.value)
+    assert [(r.method, r.url.host) for r in requests] == [("PUT", "acct.suitetalk.api.netsuite.com")]  # not followed
+    assert sleeps == []
+
+
+def test_redirected_token_and_suiteql_requests_are_refused() -> None:
+    client, _ = _client(lambda r: httpx.Response(307, headers={"Location": "https://evil.example/token"}))
+    with pytest.raises(ErpRedirectError, match="token request"):
+        client.suiteql("SELECT id FROM billingschedule", what="schedules")
+    client, _ = _client(_token_or(lambda r: httpx.Response(301, headers={"Location": "https://evil.example/q"})))
+    with pytest.raises(ErpRedirectError, match="https://evil.example/q"):
+        client.suiteql("SELECT id FROM billingschedule", what="schedules")
 
 
 def test_retry_after_is_honoured_on_429() -> None:
