@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,6 +42,8 @@ from .errors import (
 log = logging.getLogger("reverse_etl")
 BODY_LIMIT = 2000
 SCHEDULE_PATH = "/record/v1/billingSchedule"
+SUITEQL_PATH = "/query/v1/suiteql"
+SUITEQL_PAGE = 1000  # SuiteQL's largest `limit`
 
 
 class ErpRedirectError(ErpError):
@@ -164,7 +167,8 @@ class ErpClient:
 
     # ---- reads -----------------------------------------------------------------------------------------
     def request_read(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
-        url = self.settings.base_url + path
+        """A read of `path` under the base URL, or of an absolute URL on the base URL's host (a `next` link)."""
+        url = path if path.startswith(("http://", "https://")) else self.settings.base_url + path
         reauthed, attempt = False, 0
         while True:
             headers = self._headers(kwargs.pop("headers", None))
@@ -185,19 +189,41 @@ class ErpClient:
             attempt += 1
 
     def suiteql(self, query: str, *, what: str) -> list[dict[str, Any]]:
-        """Every row of a SuiteQL query (pages of 1000, following hasMore); values are strings."""
+        """Every row of a SuiteQL query; values are strings. Pages of 1000, following each page's `next` link
+        while `hasMore` (never offset arithmetic: pages can be short). A next link that leaves the SuiteQL
+        endpoint, a repeated one, or hasMore without one is an ErpError naming the query's purpose."""
         rows: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            response = self.request_read("POST", f"/query/v1/suiteql?limit=1000&offset={offset}", what=what,
+        url: str | None = f"{self.settings.base_url}{SUITEQL_PATH}?limit={SUITEQL_PAGE}&offset=0"
+        seen: set[str] = set()
+        while url is not None:
+            seen.add(url)
+            response = self.request_read("POST", url, what=what,
                                          headers={"Prefer": "transient", "Content-Type": "application/json"},
                                          content=json.dumps({"q": query}))
-            page = json.loads(response.content, parse_float=Decimal)
-            items = page.get("items") or []
-            rows += items
-            if not page.get("hasMore"):
-                return rows
-            offset += len(items) if items else 1000
+            try:
+                page = json.loads(response.content, parse_float=Decimal)
+            except ValueError as exc:
+                raise ErpError(f"the SuiteQL page for {what} is not JSON ({type(exc).__name__})",
+                               status=response.status_code, body=response.text[:BODY_LIMIT]) from None
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise ErpError(f"the SuiteQL page for {what} is not a collection (items, hasMore)",
+                               status=response.status_code, body=response.text[:BODY_LIMIT])
+            rows += page["items"]
+            url = self._next_link(page, what) if page.get("hasMore") else None
+            if url in seen:
+                raise ErpError(f"NetSuite repeated a SuiteQL page for {what} ({url}); stopped instead of looping")
+        return rows
+
+    def _next_link(self, page: dict[str, Any], what: str) -> str:
+        links = page.get("links") if isinstance(page.get("links"), list) else []
+        href = next((link.get("href") for link in links if isinstance(link, dict) and link.get("rel") == "next"), None)
+        if not isinstance(href, str):
+            raise ErpError(f"a SuiteQL page for {what} says hasMore but has no next link")
+        base, target = urlsplit(self.settings.base_url), urlsplit(href)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc) or not target.path.endswith(SUITEQL_PATH):
+            raise ErpError(f"a SuiteQL next link for {what} leaves the SuiteQL endpoint "
+                           f"({target.scheme}://{target.netloc}{target.path})")
+        return href
 
     # ---- writes ----------------------------------------------------------------------------------------
     def upsert_schedule(self, external_id: str, make_body: Callable[[], dict[str, Any]], *,

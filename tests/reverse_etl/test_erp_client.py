@@ -14,7 +14,7 @@ import pytest
 from core.retry import RetryPolicy
 from core.settings import VendorSettings
 from reverse_etl.erp_client import ErpClient, ErpRedirectError, Landed, dumps_exact
-from reverse_etl.errors import ErpAuthError, ErpConflictError, ErpValidationError
+from reverse_etl.errors import ErpAuthError, ErpConflictError, ErpError, ErpValidationError
 
 SETTINGS = VendorSettings("netsuite", "https://acct.suitetalk.api.netsuite.com/services/rest",
                           token_url="https://acct.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
@@ -163,3 +163,46 @@ def test_requests_in_flight_never_exceed_the_limit() -> None:
 def test_dumps_exact_writes_decimals_as_numbers_without_floats() -> None:
     text = dumps_exact({"a": Decimal("0.1"), "b": [Decimal("123456789012345678.125"), None, True, "x"]})
     assert text == '{"a":0.1,"b":[123456789012345678.125,null,true,"x"]}'
+
+
+SUITEQL = "https://acct.suitetalk.api.netsuite.com/services/rest/query/v1/suiteql"
+
+
+def _suiteql_pages(pages: dict[str, dict]):
+    """A SuiteQL endpoint serving `pages` by their exact query string; anything else is a 404."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.method != "POST" or request.headers.get("Prefer") != "transient":
+            return httpx.Response(400)
+        page = pages.get(request.url.query.decode())
+        return httpx.Response(200, json=page) if page is not None else httpx.Response(404, json={})
+
+    return handler, seen
+
+
+def test_suiteql_follows_the_next_links_not_offset_arithmetic() -> None:
+    pages = {  # a short first page whose next link is the server's own choice (not offset + count)
+        "limit=1000&offset=0": {"items": [{"id": "1"}, {"id": "2"}], "hasMore": True, "count": 2, "offset": 0,
+                                "links": [{"rel": "next", "href": f"{SUITEQL}?limit=1000&offset=1000"}]},
+        "limit=1000&offset=1000": {"items": [{"id": "3"}], "hasMore": False, "count": 1, "offset": 1000,
+                                   "links": [{"rel": "self", "href": f"{SUITEQL}?limit=1000&offset=1000"}]},
+    }
+    handler, seen = _suiteql_pages(pages)
+    client, _ = _client(_token_or(handler))
+    assert [r["id"] for r in client.suiteql("SELECT id FROM billingschedule", what="schedules")] == ["1", "2", "3"]
+    assert seen == [f"{SUITEQL}?limit=1000&offset=0", f"{SUITEQL}?limit=1000&offset=1000"]
+
+
+@pytest.mark.parametrize(("links", "message"), [
+    ([], "no next link"),
+    ([{"rel": "next", "href": "https://evil.example/services/rest/query/v1/suiteql?offset=2"}], "leaves the SuiteQL"),
+    ([{"rel": "next", "href": f"{SUITEQL}?limit=1000&offset=0"}], "repeated"),
+])
+def test_a_suiteql_next_link_that_is_missing_foreign_or_repeated_is_an_error(links, message) -> None:
+    handler, seen = _suiteql_pages({"limit=1000&offset=0": {"items": [{"id": "1"}], "hasMore": True, "links": links}})
+    client, _ = _client(_token_or(handler))
+    with pytest.raises(ErpError, match=message):
+        client.suiteql("SELECT id FROM billingschedule", what="schedules")
+    assert all(url.startswith(SUITEQL) for url in seen) and len(seen) == 1
