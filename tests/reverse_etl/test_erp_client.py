@@ -206,3 +206,22 @@ def test_a_suiteql_next_link_that_is_missing_foreign_or_repeated_is_an_error(lin
     with pytest.raises(ErpError, match=message):
         client.suiteql("SELECT id FROM billingschedule", what="schedules")
     assert all(url.startswith(SUITEQL) for url in seen) and len(seen) == 1
+
+
+@pytest.mark.integration
+def test_the_sandbox_writer_signs_in_with_its_own_key_through_the_configured_account_path(
+        tiny_sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jwt
+
+    from reverse_etl.settings import netsuite_writer
+
+    monkeypatch.setenv("C2C_DATA_DIR", str(tiny_sandbox.data_dir))
+    monkeypatch.delenv("REVERSE_ETL__NETSUITE__BASE_URL", raising=False)
+    writer = netsuite_writer()
+    spec = tiny_sandbox.endpoints["netsuite"]["write_m2m"]
+    header = jwt.get_unverified_header(writer.token_form()["client_assertion"])  # type: ignore[misc]
+    assert header["alg"] == "PS256" and header["kid"] == spec["certificate_id"]
+    assert spec["certificate_id"] != tiny_sandbox.endpoints["netsuite"]["m2m"]["certificate_id"]  # not ingestion's
+    with ErpClient(writer) as client:
+        assert client.token() and client.stats.token_fetches == 1
+        assert client.suiteql("SELECT id FROM currency", what="currencies")
