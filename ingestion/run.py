@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
+from dlt.common.exceptions import SignalReceivedException
+from dlt.pipeline.exceptions import PipelineStepFailed
 
+from .common.errors import RunInterruptedError
 from .common.progress import Progress
 from .common.settings import resolve
 from .pipelines import VENDORS, make_pipeline
@@ -47,17 +50,25 @@ def make_source(vendor: str, progress: Progress | None = None, **kwargs: Any) ->
 
 def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: str | None = None,
                source_kwargs: dict[str, Any] | None = None) -> VendorRun:
+    """One vendor's ingest. A load package an earlier run left pending (stopped or killed during its load)
+    loads first, then the run extracts as usual: nothing the earlier run extracted is lost or loaded twice,
+    and nothing new waits for another run (dlt's own `run` would load the pending package and stop)."""
     result = VendorRun(vendor)
     resolve(vendor)  # a missing or refused setting fails here, before any extract (the sources resolve lazily)
     pipeline = make_pipeline(vendor, destination)
     progress = Progress(vendor, say=say)
     t0 = time.perf_counter()
+    if pipeline.has_pending_data:
+        pending = [*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()]
+        say(f"  {vendor}: loading the package(s) {', '.join(pending)} an interrupted run left first")
+        info = _run(pipeline, None)
+        result.load_ids += list(info.loads_ids) if info is not None else []
     tables_before = set(pipeline.default_schema.tables) if pipeline.default_schema_name else set()
-    info = pipeline.run(make_source(vendor, progress, **(source_kwargs or {})))
+    info = _run(pipeline, make_source(vendor, progress, **(source_kwargs or {})))
     result.seconds = time.perf_counter() - t0
     counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
     result.rows = {t: n for t, n in sorted(counts.items()) if not t.startswith("_dlt")}
-    result.load_ids = list(info.loads_ids)
+    result.load_ids += list(info.loads_ids)
     for package in info.load_packages:  # columns the vendor added to tables we already had
         for table, update in (package.schema_update or {}).items():
             if table in tables_before and not table.startswith("_dlt"):
@@ -65,6 +76,19 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
     for change in result.schema_changes:
         say(f"  {vendor}: schema evolved — new column {change}")
     return result
+
+
+def _run(pipeline: dlt.Pipeline, data: Any) -> Any:
+    """`pipeline.run(data)`; a stop by a signal becomes a RunInterruptedError naming the pending package."""
+    try:
+        return pipeline.run(data)
+    except PipelineStepFailed as exc:
+        if isinstance(exc.exception, SignalReceivedException):
+            raise RunInterruptedError(
+                f"interrupted by signal {exc.exception.signal_code} during the {exc.step} step; the running jobs "
+                "finished, the rest of the package waits", vendor=pipeline.pipeline_name,
+                load_id=exc.load_id) from exc
+        raise
 
 
 def run(vendors: list[str] | None = None, **kwargs: Any) -> dict[str, VendorRun]:

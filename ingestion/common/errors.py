@@ -57,3 +57,9 @@ class SchemaContractError(IngestionError):
     """A key or money field changed type: the load stops (raw tables evolve only by added fields)."""
 
     hint = "the vendor changed a key or money field's type; update the source's contract after review"
+
+
+class RunInterruptedError(IngestionError):
+    """The run was stopped by a signal (SIGTERM, Ctrl-C) and drained what it had started (RELIABILITY.md F6)."""
+
+    hint = "run the ingest again: it loads the pending package first, then extracts what is new"
