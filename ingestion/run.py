@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import time
@@ -13,7 +14,7 @@ import dlt
 from dlt.common.exceptions import SignalReceivedException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from .common.errors import RunInterruptedError
+from .common.errors import DiskFullError, RunInterruptedError
 from .common.progress import Progress
 from .common.settings import resolve
 from .pipelines import VENDORS, make_pipeline
@@ -79,7 +80,8 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
 
 
 def _run(pipeline: dlt.Pipeline, data: Any) -> Any:
-    """`pipeline.run(data)`; a stop by a signal becomes a RunInterruptedError naming the pending package."""
+    """`pipeline.run(data)`; a stop by a signal becomes a RunInterruptedError naming the pending package, a
+    full file system a DiskFullError naming the file dlt could not write."""
     try:
         return pipeline.run(data)
     except PipelineStepFailed as exc:
@@ -88,7 +90,24 @@ def _run(pipeline: dlt.Pipeline, data: Any) -> Any:
                 f"interrupted by signal {exc.exception.signal_code} during the {exc.step} step; the running jobs "
                 "finished, the rest of the package waits", vendor=pipeline.pipeline_name,
                 load_id=exc.load_id) from exc
+        full = _no_space(exc)
+        if full is not None:
+            raise DiskFullError(f"no space left on the file system of {full.filename or pipeline.pipelines_dir} "
+                                f"during the {exc.step} step", vendor=pipeline.pipeline_name) from exc
         raise
+
+
+def _no_space(exc: BaseException) -> OSError | None:
+    """The ENOSPC / EDQUOT OSError in an exception's cause chain (dlt wraps what its writers raise)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return current
+        inner = getattr(current, "exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+    return None
 
 
 def run(vendors: list[str] | None = None, **kwargs: Any) -> dict[str, VendorRun]:

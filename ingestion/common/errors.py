@@ -63,3 +63,10 @@ class RunInterruptedError(IngestionError):
     """The run was stopped by a signal (SIGTERM, Ctrl-C) and drained what it had started (RELIABILITY.md F6)."""
 
     hint = "run the ingest again: it loads the pending package first, then extracts what is new"
+
+
+class DiskFullError(IngestionError):
+    """The file system of the data dir filled up while dlt wrote a load package (RELIABILITY.md F20)."""
+
+    hint = ("free space on that file system (or point C2C_DATA_DIR at a larger one) and run the ingest again: "
+            "the failed package was not committed, nothing of it was loaded and the cursor did not advance")
