@@ -219,13 +219,17 @@ class NetSuiteService:
         try:
             spec = loads(await request.body() or b"{}")
             if not isinstance(spec, dict) or spec.get("type", WRITABLE) != WRITABLE or "id" not in spec:
-                raise ValueError('expected {"type": "billingSchedule", "id": <id or "eid:…">[, "change": "name"|"amount"]}')
+                raise ValueError('expected {"type": "billingSchedule", "id": <id or "eid:…">[, "change": "name"|"amount"]'
+                                 '[, "same_second": true]}')
             change = spec.get("change", "name")
             if change not in ("name", "amount"):
                 raise ValueError("change must be 'name' or 'amount'")
+            same_second = spec.get("same_second", False)
+            if not isinstance(same_second, bool):
+                raise TypeError("same_second must be true or false")
             rtype = record_type(WRITABLE)
             record_id = await run_in_threadpool(self.reader.resolve, rtype, str(spec["id"]))
-            result = await run_in_threadpool(self.writer.concurrent_edit, record_id, change)
+            result = await run_in_threadpool(self.writer.concurrent_edit, record_id, change, same_second)
         except NetSuiteError as exc:
             return json_response({"error": exc.detail or str(exc)}, status=exc.status)
         except (TypeError, ValueError) as exc:
