@@ -251,3 +251,15 @@ def test_to_arrow_types_declared_fields_and_keeps_added_ones() -> None:
     assert table.schema.field("amount").type == MONEY and "new" in table.column_names and known == {"new"}
     with pytest.raises(SchemaContractError):
         to_arrow([{"id": "1", "amount": "abc"}], {"amount": MONEY}, vendor="v", resource="r")
+
+
+@pytest.mark.parametrize("vendor", ["kantata", "netsuite"])
+def test_a_table_name_from_configuration_outside_the_allow_list_is_refused(vendor: str) -> None:
+    """RELIABILITY.md F18: the tables a source reads (`objects`) come from its own list, never from text."""
+    from core.errors import typed_cause
+    from ingestion.run import make_source
+
+    with pytest.raises(Exception) as err:  # dlt may wrap the source's own error
+        make_source(vendor, objects=['x"; DROP TABLE y; --'])
+    cause = typed_cause(err.value)
+    assert isinstance(cause, ConfigError) and "objects" in str(cause) and "expected some of" in str(cause)

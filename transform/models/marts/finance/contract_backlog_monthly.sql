@@ -128,7 +128,7 @@ converted as (
             then measured.month_end_date else {{ as_of_date() }} end)
 )
 
-{%- set reporting = "'" ~ var('reporting_currency') ~ "'" %}
+{%- set reporting = reporting_currency_literal() %}
 
 select
     -- ids

@@ -27,8 +27,8 @@
 -- completion), the share invoiced within the threshold.
 -- Billing leakage: open exceptions of reconciliation.finance_exceptions, impact in the reporting currency:
 -- signed sum and gross (sum of absolute values), by exception type and 'all'.
-{%- set reporting = var('reporting_currency') %}
-{%- set threshold = var('milestone_invoice_threshold_business_days') %}
+{%- set reporting = reporting_currency_literal() %}
+{%- set threshold = config_number_var('milestone_invoice_threshold_business_days') %}
 with contracts as (
     select * from {{ ref('dim_contracts') }}
 ),
@@ -445,7 +445,7 @@ select
 
     -- amounts
     cast(kpis.kpi_value as {{ money_type() }}) as kpi_value,
-    cast(case when kpis.kpi_unit = 'money' then '{{ reporting }}' end as {{ dbt.type_string() }}) as currency_code,
+    cast(case when kpis.kpi_unit = 'money' then {{ reporting }} end as {{ dbt.type_string() }}) as currency_code,
 
     -- dates
     cast(kpis.kpi_month as date) as kpi_month,
