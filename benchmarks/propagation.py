@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 
 from core.paths import REPO_ROOT, warehouse_path
+from core.settings import netsuite_sandbox
 
 from .common import report
 
@@ -56,7 +57,8 @@ def _ironclad(endpoints: dict[str, Any]) -> httpx.Client:
 
 def _erp_amount(endpoints: dict[str, Any], line_key: str) -> Decimal | None:
     ep = endpoints["netsuite"]
-    token = httpx.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
+    reader = netsuite_sandbox(ep, "m2m")  # signs its client assertion as the platform's reader does
+    token = httpx.post(reader.token_url, data=reader.token_form()).json()["access_token"]  # type: ignore[misc]
     answer = httpx.post(ep["base_url"] + "/query/v1/suiteql?limit=5",
                         headers={"Authorization": f"Bearer {token}", "Prefer": "transient"},
                         json={"q": f"SELECT amount FROM billingschedulerecurrence WHERE custcol_c2c_line_key = '{line_key}' "

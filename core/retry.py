@@ -5,7 +5,11 @@ jitter, capped, and honours Retry-After (seconds or an HTTP date).
 
 A read is retried on throttling, 408, 409, 5xx and transport errors. A write is different: after a 5xx, a
 time-out or a dropped connection its outcome is unknown (the server may have committed it), so the action is
-RECHECK — re-read the record and write again only if the write did not land (RELIABILITY.md F3, F4)."""
+RECHECK — re-read the record and write again only if the write did not land (RELIABILITY.md F3, F4).
+
+A 3xx is never success and never followed (the clients open no redirect): the answer points somewhere the
+configuration did not name (OWASP SSRF; RELIABILITY.md F17), so the action is REDIRECTED — a typed error
+naming the target (`redirect_target`) — for reads and writes alike (a write answered 3xx is not counted as written)."""
 
 from __future__ import annotations
 
@@ -14,12 +18,14 @@ import random
 import time
 from dataclasses import dataclass, field
 from enum import Enum
+from urllib.parse import urlsplit
 
 
 class Verdict(Enum):
     """What an answer is."""
 
     OK = "ok"
+    REDIRECT = "redirect"  # 3xx: the answer points elsewhere; never followed, never success
     RETRY = "retry"  # 5xx, 408, 409, time-outs, dropped connections
     THROTTLED = "throttled"  # 429, Salesforce 403 REQUEST_LIMIT_EXCEEDED, NetSuite 400 SSS_REQUEST_LIMIT_EXCEEDED
     REAUTH = "reauth"  # the token expired: fetch a new one once, then retry
@@ -30,6 +36,7 @@ class Action(Enum):
     """What the client does next."""
 
     DONE = "done"  # 2xx
+    REDIRECTED = "redirected"  # 3xx: a typed error naming the target (never followed, never counted as done)
     RETRY = "retry"  # send the same request again after `delay`
     RECHECK = "recheck"  # a write's outcome is unknown: re-read, then write again only if it did not land
     REAUTH = "reauth"  # fetch a new token once
@@ -82,8 +89,10 @@ def classify_status(status: int | None) -> Verdict:
     """The generic part of the classification (None: a transport error); vendors refine it by body."""
     if status is None:
         return Verdict.RETRY
-    if status < 400:
+    if status < 300:
         return Verdict.OK
+    if status < 400:
+        return Verdict.REDIRECT
     if status == 429:
         return Verdict.THROTTLED
     if status == 401:
@@ -99,6 +108,8 @@ def decide(verdict: Verdict, *, status: int | None, attempt: int, policy: RetryP
     status, None for a transport error)."""
     if verdict is Verdict.OK:
         return Decision(Action.DONE)
+    if verdict is Verdict.REDIRECT:
+        return Decision(Action.REDIRECTED)
     if verdict is Verdict.REAUTH:
         return Decision(Action.GIVE_UP if reauthed else Action.REAUTH)
     if verdict is Verdict.FAIL:
@@ -110,3 +121,13 @@ def decide(verdict: Verdict, *, status: int | None, attempt: int, policy: RetryP
     if write and not throttled:  # 408/409/5xx/transport: the server may have committed it
         return Decision(Action.RECHECK, delay)
     return Decision(Action.RETRY, delay, throttled=throttled)
+
+
+def redirect_target(location: str | None) -> str:
+    """Where a 3xx answer points, for an error message: the Location's scheme, host and path (its query and
+    fragment can carry tokens, so they are left out); "no Location" when the answer names none."""
+    if not location:
+        return "no Location"
+    parts = urlsplit(location.strip())
+    target = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
+    return target or "no Location"

@@ -8,6 +8,7 @@ bound: only the load package that is already normalized is loaded, nothing is ex
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import time
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
+from dlt.common.exceptions import SignalReceivedException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from core import warehouse
 
+from .common.errors import DiskFullError, RunInterruptedError
 from .common.progress import Progress
 from .common.settings import resolve
 from .pipelines import VENDORS, check_destination, make_pipeline, to_duckdb
@@ -56,12 +59,20 @@ def make_source(vendor: str, progress: Progress | None = None, **kwargs: Any) ->
 
 def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: str | None = None,
                source_kwargs: dict[str, Any] | None = None) -> VendorRun:
+    """One vendor's ingest. A load package an earlier run left pending (stopped or killed during its load)
+    loads first, then the run extracts as usual: nothing the earlier run extracted is lost or loaded twice,
+    and nothing new waits for another run (dlt's own `run` would load the pending package and stop)."""
     result = VendorRun(vendor)
     resolve(vendor)  # a missing or refused setting fails here, before any extract (the sources resolve lazily)
     pipeline = make_pipeline(vendor, destination)
     check_destination(destination)  # before any extract
     progress = Progress(vendor, say=say)
     t0 = time.perf_counter()
+    if pipeline.has_pending_data:
+        pending = [*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()]
+        say(f"  {vendor}: loading the package(s) {', '.join(pending)} an interrupted run left first")
+        info = _run(pipeline, None)
+        result.load_ids += list(info.loads_ids) if info is not None else []
     tables_before = set(pipeline.default_schema.tables) if pipeline.default_schema_name else set()
     normalized: list[Any] = []  # the normalize step's info of this run, kept when the load must be retried
 
@@ -69,7 +80,7 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
         if normalized:  # extracted and normalized already: only the load package is left
             return pipeline.load()
         try:
-            return pipeline.run(make_source(vendor, progress, **(source_kwargs or {})))
+            return _run(pipeline, make_source(vendor, progress, **(source_kwargs or {})))
         except PipelineStepFailed as exc:
             if exc.step == "load":
                 normalized.append(pipeline.last_trace.last_normalize_info)
@@ -80,7 +91,7 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
     normalize_info = normalized[0] if normalized else pipeline.last_trace.last_normalize_info
     counts = normalize_info.row_counts if normalize_info else {}
     result.rows = {t: n for t, n in sorted(counts.items()) if not t.startswith("_dlt")}
-    result.load_ids = list(info.loads_ids)
+    result.load_ids += list(info.loads_ids)
     for package in info.load_packages:  # columns the vendor added to tables we already had
         for table, update in (package.schema_update or {}).items():
             if table in tables_before and not table.startswith("_dlt"):
@@ -88,6 +99,37 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
     for change in result.schema_changes:
         say(f"  {vendor}: schema evolved — new column {change}")
     return result
+
+
+def _run(pipeline: dlt.Pipeline, data: Any) -> Any:
+    """`pipeline.run(data)`; a stop by a signal becomes a RunInterruptedError naming the pending package, a
+    full file system a DiskFullError naming the file dlt could not write."""
+    try:
+        return pipeline.run(data)
+    except PipelineStepFailed as exc:
+        if isinstance(exc.exception, SignalReceivedException):
+            raise RunInterruptedError(
+                f"interrupted by signal {exc.exception.signal_code} during the {exc.step} step; the running jobs "
+                "finished, the rest of the package waits", vendor=pipeline.pipeline_name,
+                load_id=exc.load_id) from exc
+        full = _no_space(exc)
+        if full is not None:
+            raise DiskFullError(f"no space left on the file system of {full.filename or pipeline.pipelines_dir} "
+                                f"during the {exc.step} step", vendor=pipeline.pipeline_name) from exc
+        raise
+
+
+def _no_space(exc: BaseException) -> OSError | None:
+    """The ENOSPC / EDQUOT OSError in an exception's cause chain (dlt wraps what its writers raise)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return current
+        inner = getattr(current, "exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+    return None
 
 
 def run(vendors: list[str] | None = None, **kwargs: Any) -> dict[str, VendorRun]:

@@ -6,6 +6,8 @@
 - the platform's one retry decision (core/retry.py), with NetSuite's throttling codes (core/netsuite.py): reads retry; a write whose outcome is unknown (5xx, time-out,
   dropped connection) is re-checked through the caller's `recheck` before it is ever sent again;
 - JSON money as exact decimals both ways (never a binary float);
+- a 3xx answer is never a success and never followed: ErpRedirectError names where it pointed (a schedule
+  PUT answered 307 is not a write, and no record id is taken from its Location);
 - typed errors (reverse_etl/errors.py) naming the request and carrying the ERP's error body.
 """
 
@@ -20,11 +22,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import httpx
 
 from core.netsuite import classify, error_code
-from core.retry import Action, Decision, RetryPolicy, Verdict, decide
+from core.retry import Action, Decision, RetryPolicy, Verdict, classify_status, decide, redirect_target
 from core.settings import VendorSettings
 
 from .errors import (
@@ -39,6 +42,15 @@ from .errors import (
 log = logging.getLogger("reverse_etl")
 BODY_LIMIT = 2000
 SCHEDULE_PATH = "/record/v1/billingSchedule"
+SUITEQL_PATH = "/query/v1/suiteql"
+SUITEQL_PAGE = 1000  # SuiteQL's largest `limit`
+
+
+class ErpRedirectError(ErpError):
+    """NetSuite (or something in between) answered 3xx: never followed, never a write (RELIABILITY.md F17)."""
+
+    hint = ("nothing was written by this request; check reverse_etl.netsuite.base_url / token_url (a redirect is "
+            "never followed: set the URL it should have been)")
 
 
 class Landed(Enum):
@@ -135,6 +147,8 @@ class ErpClient:
                 if response.status_code == 200:
                     self._token = response.json()["access_token"]
                     return self._token
+                if classify_status(response.status_code) is Verdict.REDIRECT:
+                    raise _redirected(response, "the NetSuite token request")
                 if response.status_code in (400, 401, 403):
                     raise ErpAuthError("the NetSuite token endpoint rejected the reverse-ETL integration's "
                                        f"credentials ({error_code(response) or response.status_code})",
@@ -153,7 +167,8 @@ class ErpClient:
 
     # ---- reads -----------------------------------------------------------------------------------------
     def request_read(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
-        url = self.settings.base_url + path
+        """A read of `path` under the base URL, or of an absolute URL on the base URL's host (a `next` link)."""
+        url = path if path.startswith(("http://", "https://")) else self.settings.base_url + path
         reauthed, attempt = False, 0
         while True:
             headers = self._headers(kwargs.pop("headers", None))
@@ -174,19 +189,41 @@ class ErpClient:
             attempt += 1
 
     def suiteql(self, query: str, *, what: str) -> list[dict[str, Any]]:
-        """Every row of a SuiteQL query (pages of 1000, following hasMore); values are strings."""
+        """Every row of a SuiteQL query; values are strings. Pages of 1000, following each page's `next` link
+        while `hasMore` (never offset arithmetic: pages can be short). A next link that leaves the SuiteQL
+        endpoint, a repeated one, or hasMore without one is an ErpError naming the query's purpose."""
         rows: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            response = self.request_read("POST", f"/query/v1/suiteql?limit=1000&offset={offset}", what=what,
+        url: str | None = f"{self.settings.base_url}{SUITEQL_PATH}?limit={SUITEQL_PAGE}&offset=0"
+        seen: set[str] = set()
+        while url is not None:
+            seen.add(url)
+            response = self.request_read("POST", url, what=what,
                                          headers={"Prefer": "transient", "Content-Type": "application/json"},
                                          content=json.dumps({"q": query}))
-            page = json.loads(response.content, parse_float=Decimal)
-            items = page.get("items") or []
-            rows += items
-            if not page.get("hasMore"):
-                return rows
-            offset += len(items) if items else 1000
+            try:
+                page = json.loads(response.content, parse_float=Decimal)
+            except ValueError as exc:
+                raise ErpError(f"the SuiteQL page for {what} is not JSON ({type(exc).__name__})",
+                               status=response.status_code, body=response.text[:BODY_LIMIT]) from None
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise ErpError(f"the SuiteQL page for {what} is not a collection (items, hasMore)",
+                               status=response.status_code, body=response.text[:BODY_LIMIT])
+            rows += page["items"]
+            url = self._next_link(page, what) if page.get("hasMore") else None
+            if url in seen:
+                raise ErpError(f"NetSuite repeated a SuiteQL page for {what} ({url}); stopped instead of looping")
+        return rows
+
+    def _next_link(self, page: dict[str, Any], what: str) -> str:
+        links = page.get("links") if isinstance(page.get("links"), list) else []
+        href = next((link.get("href") for link in links if isinstance(link, dict) and link.get("rel") == "next"), None)
+        if not isinstance(href, str):
+            raise ErpError(f"a SuiteQL page for {what} says hasMore but has no next link")
+        base, target = urlsplit(self.settings.base_url), urlsplit(href)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc) or not target.path.endswith(SUITEQL_PATH):
+            raise ErpError(f"a SuiteQL next link for {what} leaves the SuiteQL endpoint "
+                           f"({target.scheme}://{target.netloc}{target.path})")
+        return href
 
     # ---- writes ----------------------------------------------------------------------------------------
     def upsert_schedule(self, external_id: str, make_body: Callable[[], dict[str, Any]], *,
@@ -247,6 +284,8 @@ class ErpClient:
         body = response.text[:BODY_LIMIT] if response is not None else None
         if verdict.action in (Action.RETRY, Action.RECHECK):
             return
+        if verdict.action is Action.REDIRECTED:
+            raise _redirected(response, what)
         if verdict.action is Action.REJECT:
             raise ErpValidationError(f"NetSuite rejected {what}", status=status, body=body)
         if verdict.action is Action.FORBIDDEN or status == 401:
@@ -256,3 +295,10 @@ class ErpClient:
         if status is None or status >= 500 or status in (408, 409):
             raise ErpConnectionError(f"NetSuite kept failing {what}", status=status, body=body)
         raise ErpError(f"unexpected answer to {what}", status=status, body=body)
+
+
+def _redirected(response: httpx.Response | None, what: str) -> ErpRedirectError:
+    status = response.status_code if response is not None else None
+    target = redirect_target(response.headers.get("Location") if response is not None else None)
+    return ErpRedirectError(f"NetSuite answered {what} with HTTP {status} redirecting to {target}; not followed, "
+                            "not counted as written", status=status, location=target)

@@ -3,7 +3,8 @@ credentials for reading and writing), read through the kernel's one settings loa
 
 Credentials: `reverse_etl.netsuite.{base_url, client_id, certificate_id, private_key, token_url,
 allowed_hosts}` (env `REVERSE_ETL__NETSUITE__BASE_URL`, …; private_key only from secrets or env). With no
-base_url configured, the sandbox's endpoints file gives the writer integration (`write_token_request`).
+base_url configured, the sandbox's endpoints file gives the writer integration (`write_m2m`: client id,
+certificate id and private key file), signed in by the same code.
 
 Knobs (`reverse_etl.<name>`, env `REVERSE_ETL__<NAME>`): max_concurrency (5: NetSuite's smallest account
 limit; requests in flight never exceed it), timeout_seconds (30), max_attempts (8), preparer (the pipeline's
@@ -32,15 +33,7 @@ def netsuite_writer() -> VendorSettings:
     if base_url:
         writer = settings.netsuite_m2m(section, str(base_url))
     else:
-        entry = settings.sandbox_entry("netsuite", f"{section}.base_url")
-        request = entry.get("write_token_request")
-        if not request:
-            raise ConfigError("the sandbox's NetSuite has no writer integration (endpoints.json lacks "
-                              "write_token_request); restart it: `c2c sandbox down && c2c sandbox up --detach`",
-                              setting="write_token_request")
-        form = dict(request["form"])
-        writer = VendorSettings("netsuite", entry["base_url"].rstrip("/"), token_url=request["url"],
-                                token_form=lambda: dict(form), sandbox=True)
+        writer = settings.netsuite_sandbox(settings.sandbox_entry("netsuite", f"{section}.base_url"), "write_m2m")
     extra = settings.listed(f"{section}.allowed_hosts")
     check_url("netsuite", writer.base_url, f"{section}.base_url", sandbox=writer.sandbox, extra_hosts=extra)
     check_url("netsuite", writer.token_url or "", f"{section}.token_url", sandbox=writer.sandbox, extra_hosts=extra)

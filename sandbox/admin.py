@@ -46,10 +46,21 @@ class Admin:
     def settings(self, **changes: Any) -> dict[str, Any]:
         return self._call("PATCH", "/settings", changes) if changes else self._call("GET", "/settings")
 
-    def concurrent_edit(self, record_type: str, record_id: int) -> dict[str, Any]:
+    def concurrent_edit(self, record_type: str, record_id: int, change: str = "name",
+                        same_second: bool = False) -> dict[str, Any]:
+        """NetSuite: a user saves the record now (`same_second`: within the second of its last save)."""
         if self.vendor != "netsuite":
             raise SandboxError("concurrent edits are a NetSuite (ERP) fault")
-        return self._call("POST", "/netsuite/concurrent-edit", {"type": record_type, "id": record_id})
+        return self._call("POST", "/netsuite/concurrent-edit", {"type": record_type, "id": record_id,
+                                                                "change": change, "same_second": same_second})
+
+    def touch(self, resource: str, fraction: float, seed: int = 0, notes: str = "bulk edit",
+              same_second: bool = False) -> dict[str, Any]:
+        """Kantata: a bulk edit of a seeded sample of a resource now (`same_second`: `updated_at` stays)."""
+        if self.vendor != "kantata":
+            raise SandboxError("the bulk edit is a Kantata (PSA) feature")
+        return self._call("POST", "/kantata/touch", {"resource": resource, "fraction": fraction, "seed": seed,
+                                                     "notes": notes, "same_second": same_second})
 
     def writes(self, reset: bool = False) -> dict[str, Any]:
         """NetSuite: billing-schedule writes committed through the API, per internal id (`reset` zeroes them)."""

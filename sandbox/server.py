@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from .common.paths import REPO_ROOT, VENDORS, data_dir, firm_dir, run_dir, sandbox_dir, state_dir
+from .common.paths import REPO_ROOT, VENDORS, data_dir, firm_dir, key_dir, run_dir, sandbox_dir, state_dir
 from .common.vendor import load
 
 READY_TIMEOUT = 60.0
@@ -28,16 +28,28 @@ class SandboxError(RuntimeError):
     """The sandbox could not be started or stopped; the message says what to do."""
 
 
-def credentials(base: Path) -> dict[str, dict[str, str]]:
-    """Sandbox credentials of this data dir (made once, kept in a 0600 file under run/)."""
+def credentials(base: Path) -> dict[str, dict[str, Any]]:
+    """Sandbox credentials of this data dir (made once, kept in a 0600 file under run/). A simulator whose
+    kept credentials it can no longer serve (`credentials_usable`) gets new ones; a simulator whose
+    integrations sign with key pairs hands the private keys to the clients as files (`store_private_keys`),
+    and keeps only the public keys here."""
     path = run_dir(base) / "credentials.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    creds = {vendor: load(vendor).make_credentials() for vendor in VENDORS}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(creds, fh)
+    creds = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for vendor in VENDORS:
+        module = load(vendor)
+        usable = getattr(module, "credentials_usable", None)
+        if vendor in creds and (usable is None or usable(creds[vendor])):
+            continue
+        made = module.make_credentials()
+        store = getattr(module, "store_private_keys", None)
+        creds[vendor] = store(made, key_dir(base)) if store else made
+        changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(creds, fh)
     return creds
 
 
@@ -139,7 +151,7 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
 
 def write_endpoints(base: Path, infos: dict[str, dict[str, Any]]) -> dict[str, Any]:
     keep = ("base_url", "token_request", "access_token", "headers", "api_version", "account_id",
-            "write_token_request", "write_access_token")  # the last two: NetSuite's writer integration
+            "m2m", "write_m2m", "write_access_token")  # NetSuite: its reader's and writer's integrations
     endpoints = {v: {k: infos[v][k] for k in keep if k in infos[v]} | {"admin_url": infos[v]["origin"] + "/_sandbox"}
                  for v in VENDORS}
     path = sandbox_dir(base) / "endpoints.json"

@@ -30,8 +30,13 @@ class RunningSandbox:
         the vendor, for tests that change what the platform then reads)."""
         import httpx
 
+        from core.settings import netsuite_sandbox
+
         ep = self.endpoints[vendor]
         request = ep.get("token_request")
+        if "m2m" in ep:  # NetSuite: the reader integration signs its assertion as the platform does
+            signed = netsuite_sandbox(ep, "m2m")
+            request = {"url": signed.token_url, "form": signed.token_form()}  # type: ignore[misc]
         token = (httpx.post(request["url"], data=request["form"], timeout=30).json()["access_token"] if request
                  else ep["access_token"])
         return httpx.Client(base_url=ep["base_url"], timeout=30,

@@ -14,10 +14,17 @@ from typing import Any
 import httpx
 
 from core import netsuite
-from core.retry import Action, RetryPolicy, Verdict, classify_status, decide
+from core.retry import Action, RetryPolicy, Verdict, classify_status, decide, redirect_target
 from core.settings import VendorSettings
 
-from .errors import AuthError, IngestionError, MalformedPageError, ThrottledError, UnavailableError
+from .errors import (
+    AuthError,
+    IngestionError,
+    MalformedPageError,
+    RedirectRefusedError,
+    ThrottledError,
+    UnavailableError,
+)
 
 log = logging.getLogger("ingestion")
 TRANSPORT_ERRORS = (httpx.TransportError,)  # connect/read time-outs, dropped connections, protocol errors
@@ -72,6 +79,8 @@ class VendorClient:
             if response.status_code == 200:
                 self._token = response.json()["access_token"]
                 return self._token
+            if classify_status(response.status_code) is Verdict.REDIRECT:
+                raise self._redirected(response, "the token endpoint", resource="token")
             if response.status_code in (400, 401, 403):
                 raise AuthError(f"the token endpoint rejected the client credentials (HTTP {response.status_code}: "
                                 f"{_error_code(response)}); check client_id / client_secret / private key settings",
@@ -105,6 +114,8 @@ class VendorClient:
                               reauthed=reauthed)
             if decision.action is Action.DONE:
                 return response  # type: ignore[return-value]
+            if decision.action is Action.REDIRECTED:
+                raise self._redirected(response, f"{method} {resource}", resource=resource, page=page, cursor=cursor)
             if decision.action is Action.REAUTH:
                 reauthed = True
                 self.token(refresh=True)
@@ -125,6 +136,12 @@ class VendorClient:
             self.stats.retries += 1
             self._wait(decision.delay, f"{resource} page {page}: {reason}")
             attempt += 1
+
+    def _redirected(self, response: httpx.Response | None, what: str, **where: Any) -> RedirectRefusedError:
+        status = response.status_code if response is not None else None
+        target = redirect_target(response.headers.get("Location") if response is not None else None)
+        return RedirectRefusedError(f"{what} was answered HTTP {status} redirecting to {target}; redirects are "
+                                    "never followed", vendor=self.vendor, location=target, **where)
 
     def _pause(self, attempt: int, retry_after: str | None, why: str) -> None:
         self._wait(self.policy.delay(attempt, retry_after), why)

@@ -22,6 +22,13 @@ class AuthError(IngestionError):
     hint = "check the credentials named in the message (their values are never shown)"
 
 
+class RedirectRefusedError(IngestionError):
+    """The vendor (or something in between) answered 3xx: not followed, not a page (RELIABILITY.md F17)."""
+
+    hint = ("nothing was loaded and the cursor did not advance; check the vendor's base_url / token_url settings "
+            "(a redirect is never followed: set the URL it should have been)")
+
+
 class ThrottledError(IngestionError):
     """The vendor kept throttling past the retry budget; the cursor did not advance, rerun later."""
 
@@ -50,3 +57,16 @@ class SchemaContractError(IngestionError):
     """A key or money field changed type: the load stops (raw tables evolve only by added fields)."""
 
     hint = "the vendor changed a key or money field's type; update the source's contract after review"
+
+
+class RunInterruptedError(IngestionError):
+    """The run was stopped by a signal (SIGTERM, Ctrl-C) and drained what it had started (RELIABILITY.md F6)."""
+
+    hint = "run the ingest again: it loads the pending package first, then extracts what is new"
+
+
+class DiskFullError(IngestionError):
+    """The file system of the data dir filled up while dlt wrote a load package (RELIABILITY.md F20)."""
+
+    hint = ("free space on that file system (or point C2C_DATA_DIR at a larger one) and run the ingest again: "
+            "the failed package was not committed, nothing of it was loaded and the cursor did not advance")

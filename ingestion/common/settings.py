@@ -25,6 +25,8 @@ def resolve(vendor: str) -> VendorSettings:
 
 def _from_sandbox(vendor: str) -> VendorSettings:
     entry = settings.sandbox_entry(vendor, f"sources.{vendor}.base_url")
+    if vendor == "netsuite":  # an M2M integration with its own key pair, as a configured account
+        return settings.netsuite_sandbox(entry, "m2m")
     request = entry.get("token_request")
     form = dict(request["form"]) if request else None
     return VendorSettings(

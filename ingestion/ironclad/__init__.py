@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from core.errors import ConfigError
 from core.retry import RetryPolicy
+from ingestion.common.boundary import Boundary
 from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
@@ -36,12 +37,14 @@ def ironclad(progress: Progress | None = None, policy: RetryPolicy | None = None
 
 
 def records_resource(client: VendorClient, page_size: int, progress: Progress | None) -> Any:
-    cursor = dlt.sources.incremental(CURSOR, initial_value=INITIAL_CURSOR, range_start="closed")
+    cursor = dlt.sources.incremental(CURSOR, initial_value=INITIAL_CURSOR, range_start="closed", primary_key=())
 
     @dlt.resource(name=RESOURCE, write_disposition="merge", primary_key="id",
                   columns={CURSOR: {"dedup_sort": "desc"}})  # a record read twice in one run: the newest wins
     def records(updated: dlt.sources.incremental[Any] = cursor) -> Iterator[pa.Table]:
-        yield from batched(walk(client, since=since_param(updated.last_value), page_size=page_size, progress=progress))
+        boundary = Boundary(CURSOR, ("id",), dlt.current.resource_state())  # the boundary instant, by content
+        yield from boundary.filter(batched(walk(client, since=since_param(updated.last_value), page_size=page_size,
+                                                progress=progress)))
         if progress is not None:
             progress.done(RESOURCE)
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from core.errors import ConfigError
 from core.retry import RetryPolicy
+from ingestion.common.boundary import Boundary
 from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
@@ -38,9 +39,10 @@ def kantata(progress: Progress | None = None, policy: RetryPolicy | None = None,
 def _resource(client: VendorClient, spec: Spec, progress: Progress | None, page_size: int) -> object:
     def pages(
         cursor: dlt.sources.incremental = dlt.sources.incremental(  # noqa: B008 - dlt's idiom
-            CURSOR, initial_value=INITIAL_UPDATED_AT, range_start="closed"),
+            CURSOR, initial_value=INITIAL_UPDATED_AT, range_start="closed", primary_key=()),
     ) -> Iterator[pa.Table]:
         after = updated_after(cursor.start_value)
+        boundary = Boundary(CURSOR, ("id",), dlt.current.resource_state())  # the boundary second, by content
 
         def tables() -> Iterator[pa.Table]:
             for params in spec.walks:
@@ -51,7 +53,7 @@ def _resource(client: VendorClient, spec: Spec, progress: Progress | None, page_
                         progress.page(spec.name, table.num_rows)
                     yield table
 
-        yield from batched(tables())
+        yield from boundary.filter(batched(tables()))
         if progress is not None:
             progress.done(spec.name)
 

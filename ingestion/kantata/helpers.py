@@ -33,8 +33,8 @@ def classify(response: httpx.Response) -> Verdict:
 
 def updated_after(start: Any) -> str | None:
     """The `updated_after` value for a walk from cursor `start`: none on a first (full) run; otherwise one
-    second before it, because the filter is strict on whole seconds — the boundary second is re-read and
-    dlt drops the rows it already has (closed range + primary key)."""
+    second before it, because the filter is strict on whole seconds — the boundary second is re-read; dlt
+    drops what is before it (closed range) and common/boundary.py what it already has with the same content."""
     if start is None:
         return None
     if isinstance(start, str):

@@ -1,6 +1,7 @@
 """NetSuite (ERP) → raw_netsuite: one merge resource per SuiteQL table, incremental on `lastmodifieddate`
-(lines: their parent's) through the query's own `WHERE … >= TO_TIMESTAMP(…)`, one Arrow table per page.
-See README.md."""
+(lines: their parent's) through the query's own `WHERE … >= TO_TIMESTAMP(…)`, one Arrow table per page. The
+re-read boundary second is de-duplicated by content, per record or per parent for lines
+(ingestion/common/boundary.py). See README.md."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pyarrow as pa
 
 from core.errors import ConfigError
 from core.retry import RetryPolicy
+from ingestion.common.boundary import Boundary
 from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
@@ -43,9 +45,11 @@ def netsuite(progress: Progress | None = None, policy: RetryPolicy | None = None
 def _resource(client: VendorClient, table: Table, progress: Progress | None, page_size: int, cap: int) -> object:
     def pages(
         cursor: dlt.sources.incremental = dlt.sources.incremental(  # noqa: B008 - dlt's idiom
-            table.cursor, initial_value=INITIAL_CURSOR, range_start="closed"),
+            table.cursor, initial_value=INITIAL_CURSOR, range_start="closed", primary_key=()),
     ) -> Iterator[pa.Table]:
         since = cursor_text(cursor.start_value)
+        boundary = Boundary(table.cursor, (table.merge_key,) if table.merge_key else table.keys,
+                            dlt.current.resource_state())
         known: set[str] = set(table.kinds)
 
         def tables() -> Iterator[pa.Table]:
@@ -55,7 +59,7 @@ def _resource(client: VendorClient, table: Table, progress: Progress | None, pag
                 if rows:
                     yield page_table(rows, table, page=page, known=known)
 
-        yield from batched(tables())
+        yield from boundary.filter(batched(tables()))
         if progress is not None:
             progress.done(table.name)
 

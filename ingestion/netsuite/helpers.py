@@ -85,9 +85,10 @@ def _after_keys(expressions: list[str], values: list[str]) -> str:
 def build_query(table: Table, since: str, after: tuple[str, tuple[str, ...]] | None = None) -> str:
     """`SELECT … WHERE <cursor> >= since [AND (cursor, keys) > after] ORDER BY <cursor>, <keys>`.
 
-    `since` is inclusive: the boundary second is re-read and dlt drops the rows it already has. `after` (the
-    last row of a query that reached MAX_RESULTS) continues by keyset. Only values this module formatted
-    (cursor text) or checked (integer internal ids) are embedded in the query."""
+    `since` is inclusive: the boundary second is re-read and common/boundary.py drops the rows already loaded
+    with the same content. `after` (the last row of a query that reached MAX_RESULTS) continues by keyset.
+    Only values this module formatted (cursor text) or checked (integer internal ids) are embedded in the
+    query."""
     cursor = table.expression(table.cursor)
     keys = [table.expression(k) for k in table.keys]
     conditions = [table.where] if table.where else []

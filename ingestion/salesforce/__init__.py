@@ -11,6 +11,7 @@ import dlt
 import pyarrow as pa
 
 from core.retry import RetryPolicy
+from ingestion.common.boundary import Boundary
 from ingestion.common.client import LazyClient, VendorClient
 from ingestion.common.pages import batched
 from ingestion.common.progress import Progress
@@ -34,12 +35,15 @@ def _resource(client: VendorClient, sobject: str, spec: SObjectSpec, progress: P
               page_size: int | None, open_walks: set[str]) -> Any:
     def records(
         modstamp: dlt.sources.incremental[Any] = dlt.sources.incremental(  # noqa: B008 - dlt's idiom
-            CURSOR, initial_value=INITIAL_CURSOR, range_start="closed"),
+            CURSOR, initial_value=INITIAL_CURSOR, range_start="closed", primary_key=()),
     ) -> Iterator[pa.Table]:
-        # WHERE SystemModstamp >= last_value (inclusive): the boundary rows come back and dlt drops those it
-        # has already loaded by primary key, so a rerun without changes loads nothing and no edit is lost
+        # WHERE SystemModstamp >= last_value (inclusive): the boundary rows come back and those already loaded
+        # with the same content are dropped (ingestion/common/boundary.py), so a rerun without changes loads
+        # nothing and a record saved again at the same instant is not lost
+        boundary = Boundary(CURSOR, (PRIMARY_KEY,), dlt.current.resource_state())
         try:
-            yield from batched(walk(client, sobject, spec, modstamp.last_value, page_size=page_size, progress=progress))
+            yield from boundary.filter(batched(walk(client, sobject, spec, modstamp.last_value, page_size=page_size,
+                                                    progress=progress)))
         finally:
             open_walks.discard(sobject)
             if not open_walks:

@@ -7,6 +7,9 @@
                    settings: dict[str, Any] | None = None) -> tuple[ASGIApp, SimulatorState]
     def describe(origin: str, creds: dict[str, str], state: SimulatorState) -> dict[str, Any]
         # this vendor's entry of endpoints.json: base_url, token_request, access_token, headers[, api_version]
+    # optional (NetSuite, whose integrations sign with key pairs):
+    def store_private_keys(creds: dict, key_dir: Path) -> dict   # private keys to client files; what to keep
+    def credentials_usable(creds: dict) -> bool                  # False: the runner makes new credentials
 
 `firm` is `<data dir>/sandbox/firm` (parquet per object, see sandbox/firm/schema.py), `state` is
 `<data dir>/sandbox/state/<vendor>` (persistent; only NetSuite writes there), `origin` is

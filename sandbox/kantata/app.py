@@ -192,17 +192,25 @@ class _Api:
     # -------------------------------------------------------------------------------------------- routes
     async def touch(self, request: Request) -> Response:
         """Admin: bulk-edit a fraction of a resource now, e.g. {"resource": "time_entries", "fraction": 0.01,
-        "seed": 1} sets `notes` and bumps `updated_at` on 1 % of the time entries."""
+        "seed": 1} sets `notes` and bumps `updated_at` on 1 % of the time entries. With "same_second": true the
+        edit lands within the second of each record's last one: `updated_at` stays (Kantata keeps whole
+        seconds; RELIABILITY.md F21)."""
         body = json.loads(await request.body() or b"{}")
         resource = body.get("resource", "time_entries")
         if resource not in self.store.tables:
             return json_response({"error": f"unknown resource {resource!r}"}, status=400)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        changes: dict[str, Any] = {"updated_at": now}
+        same_second = body.get("same_second", False)
+        if not isinstance(same_second, bool):
+            return json_response({"error": "same_second must be true or false"}, status=400)
+        changes: dict[str, Any] = {} if same_second else {"updated_at": now}
         if "notes" in self.store.tables[resource].schema:
             changes["notes"] = body.get("notes", "bulk edit")
+        if not changes:
+            return json_response({"error": f"{resource} has no notes to edit within the same second"}, status=400)
         n = self.store.touch(resource, float(body.get("fraction", 0.01)), int(body.get("seed", 0)), changes)
-        return json_response({"resource": resource, "touched": n, "updated_at": now.isoformat()})
+        return json_response({"resource": resource, "touched": n,
+                              "updated_at": None if same_second else now.isoformat()})
 
     def no_route(self, request: Request, raw: bytes) -> Response:
         return _fail(404, "Page not found")

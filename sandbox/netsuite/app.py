@@ -27,8 +27,9 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
+import jwt
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -42,8 +43,8 @@ from sandbox.common.tokens import TokenStatus, TokenStore, bearer
 
 from . import suiteql
 from .ar_actions import ActionError, InvoiceActions
+from .client_assertion import AssertionRejected, verify_assertion
 from .errors import LOGIN_DETAIL, NetSuiteError, error_body, error_response
-from .jwt import AssertionRejected, _b64url_decode, verify_assertion
 from .paging import ShortPager
 from .records import RecordReader, record_type
 from .store import Store
@@ -67,10 +68,9 @@ def base_url(request: Request) -> str:
 def _kid(assertion: str) -> Any:
     """The `kid` in the assertion's header (None when it cannot be read; verification says why)."""
     try:
-        header = json.loads(_b64url_decode(assertion.split(".")[0]))
-    except (ValueError, UnicodeDecodeError):
+        return jwt.get_unverified_header(assertion).get("kid")
+    except jwt.InvalidTokenError:
         return None
-    return header.get("kid") if isinstance(header, dict) else None
 
 
 class NetSuiteService:
@@ -107,18 +107,14 @@ class NetSuiteService:
         self.state.tokens.ttl_seconds = float(self.state.settings.get("token_ttl_seconds") or 3600)
         return self.state.tokens.issue(role=role)
 
-    def verify(self, assertion: str, audience_ok: Callable[[str], bool]) -> str:
-        """The role of the integration that signed the assertion: the reader's, else the writer's.
-
-        A bad assertion gets the reader's verdict, unless it names the writer's certificate (`kid`)."""
-        try:
-            verify_assertion(assertion, self.creds, audience_ok)
-            return READER
-        except AssertionRejected:
-            if not self.writer_creds or _kid(assertion) != self.writer_creds["certificate_id"]:
-                raise
-        verify_assertion(assertion, self.writer_creds, audience_ok)
-        return WRITER
+    def verify(self, assertion: str, token_url: str) -> str:
+        """The role of the integration whose certificate (`kid`) signed the assertion: the writer's when the
+        kid names it, else the reader's (whose verdict an unknown kid then gets)."""
+        if self.writer_creds and _kid(assertion) == self.writer_creds["certificate_id"]:
+            verify_assertion(assertion, self.writer_creds, token_url)
+            return WRITER
+        verify_assertion(assertion, self.creds, token_url)
+        return READER
 
     # --- auth --------------------------------------------------------------------------------------
     async def token(self, request: Request) -> Response:
@@ -136,13 +132,8 @@ class NetSuiteService:
         if not form.get("client_assertion"):
             return oauth_error("invalid_request", "client_assertion is required")
         token_url = f"{request.url.scheme}://{request.url.netloc}{TOKEN_PATH}"
-
-        def audience_ok(aud: str) -> bool:
-            parts = urlsplit(aud)
-            return aud == token_url or (parts.path == TOKEN_PATH and parts.netloc == request.url.netloc)
-
         try:
-            role = self.verify(form["client_assertion"], audience_ok)
+            role = self.verify(form["client_assertion"], token_url)
         except AssertionRejected as exc:
             return oauth_error(exc.error, exc.description)
         ttl = int(self.state.settings.get("token_ttl_seconds") or 3600)
@@ -228,13 +219,17 @@ class NetSuiteService:
         try:
             spec = loads(await request.body() or b"{}")
             if not isinstance(spec, dict) or spec.get("type", WRITABLE) != WRITABLE or "id" not in spec:
-                raise ValueError('expected {"type": "billingSchedule", "id": <id or "eid:…">[, "change": "name"|"amount"]}')
+                raise ValueError('expected {"type": "billingSchedule", "id": <id or "eid:…">[, "change": "name"|"amount"]'
+                                 '[, "same_second": true]}')
             change = spec.get("change", "name")
             if change not in ("name", "amount"):
                 raise ValueError("change must be 'name' or 'amount'")
+            same_second = spec.get("same_second", False)
+            if not isinstance(same_second, bool):
+                raise TypeError("same_second must be true or false")
             rtype = record_type(WRITABLE)
             record_id = await run_in_threadpool(self.reader.resolve, rtype, str(spec["id"]))
-            result = await run_in_threadpool(self.writer.concurrent_edit, record_id, change)
+            result = await run_in_threadpool(self.writer.concurrent_edit, record_id, change, same_second)
         except NetSuiteError as exc:
             return json_response({"error": exc.detail or str(exc)}, status=exc.status)
         except (TypeError, ValueError) as exc:

@@ -361,15 +361,17 @@ class BillingScheduleWriter:
             f"invoiced (invoice {invoice}).", "USER_ERROR", errorPath=path,
         )
 
-    def concurrent_edit(self, record_id: int, change: str = "name") -> dict[str, Any]:
-        """What a user saving the record in the UI does: a real change and a new lastModifiedDate."""
+    def concurrent_edit(self, record_id: int, change: str = "name", same_second: bool = False) -> dict[str, Any]:
+        """What a user saving the record in the UI does: a real change and a new lastModifiedDate — or, with
+        `same_second`, a second save within the second of the record's last one: its lastModifiedDate stays
+        (NetSuite keeps whole seconds; RELIABILITY.md F21)."""
         with self.store.transaction() as cur:
             rows = cur.execute("SELECT name, lastmodifieddate, currency FROM billingschedule WHERE id = ?",
                                [record_id]).fetchall()
             if not rows:
                 raise not_found()
             name, previous, currency = rows[0]
-            lmd = _next_lmd(previous)
+            lmd = previous if same_second and previous is not None else _next_lmd(previous)
             changed: dict[str, Any] = {"lastModifiedDate": lmd.strftime("%Y-%m-%dT%H:%M:%SZ")}
             if change == "amount":
                 line = cur.execute("SELECT id, line, amount FROM billingschedulerecurrence WHERE billingschedule = ? "

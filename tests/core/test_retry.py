@@ -38,6 +38,10 @@ def decide(*, write: bool, status: int | None, error_code: str = "", **kwargs) -
     (True, 403, "INSUFFICIENT_PERMISSION", 0, False, Action.FORBIDDEN),
     (True, 401, "INVALID_LOGIN", 0, False, Action.REAUTH),
     (True, 401, "INVALID_LOGIN", 0, True, Action.GIVE_UP),  # a fresh token rejected too: no loop
+    (True, 301, "", 0, False, Action.REDIRECTED),  # 3xx: never a success, never followed
+    (True, 307, "", 0, False, Action.REDIRECTED),
+    (False, 302, "", 0, False, Action.REDIRECTED),
+    (False, 308, "", 0, False, Action.REDIRECTED),
     (True, 503, "", 3, False, Action.GIVE_UP),  # budget spent
     (True, 429, "", 3, False, Action.GIVE_UP),
 ])
@@ -59,3 +63,11 @@ def test_backoff_is_full_jitter_within_the_capped_exponential() -> None:
         for _ in range(50):
             delay = decide(write=False, status=503, attempt=min(attempt, 2), policy=POLICY).delay
             assert 0 <= delay <= min(POLICY.cap_seconds, POLICY.base_seconds * 2 ** min(attempt, 2))
+
+
+def test_a_redirect_target_names_scheme_host_and_path_but_never_the_query() -> None:
+    from core.retry import redirect_target
+
+    assert redirect_target("https://evil.example/x/y?token=abc#f") == "https://evil.example/x/y"
+    assert redirect_target("/services/rest/record/v1/billingSchedule/106") == "/services/rest/record/v1/billingSchedule/106"
+    assert redirect_target(None) == redirect_target("") == "no Location"

@@ -19,6 +19,7 @@ from ingestion.common.errors import (
     AuthError,
     MalformedPageError,
     PaginationLoopError,
+    RedirectRefusedError,
     SchemaContractError,
     ThrottledError,
     UnavailableError,
@@ -32,7 +33,8 @@ SECRET = "s3cr3t-value-never-shown"
 @pytest.mark.parametrize("status,verdict", [(200, Verdict.OK), (204, Verdict.OK), (429, Verdict.THROTTLED),
                                             (401, Verdict.REAUTH), (408, Verdict.RETRY), (500, Verdict.RETRY),
                                             (503, Verdict.RETRY), (400, Verdict.FAIL), (404, Verdict.FAIL),
-                                            (422, Verdict.FAIL)])
+                                            (422, Verdict.FAIL), (301, Verdict.REDIRECT), (302, Verdict.REDIRECT),
+                                            (307, Verdict.REDIRECT), (308, Verdict.REDIRECT)])
 def test_classify_status(status: int, verdict: Verdict) -> None:
     assert classify_status(status) is verdict
 
@@ -190,6 +192,31 @@ def test_other_4xx_is_not_retried() -> None:
     assert len(script.requests) == 1
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_a_typed_error_naming_its_target_and_is_never_followed(status: int) -> None:
+    script = Script(httpx.Response(status, headers={"Location": "https://evil.example/steal?token=t1"}))
+    client = VendorClient(_settings(), transport=httpx.MockTransport(script), sleep=lambda s: None)
+    with pytest.raises(RedirectRefusedError) as err:
+        client.get_json("/x", resource="invoice", page=2, cursor="c")
+    message = str(err.value)
+    assert f"HTTP {status}" in message and "https://evil.example/steal" in message and "netsuite/invoice" in message
+    assert "token=t1" not in message  # the Location's query is never repeated
+    assert [r.url.host for r in script.requests] == ["1234567.suitetalk.api.netsuite.com"]  # one request, not followed
+
+
+def test_a_redirected_token_request_is_refused_not_retried() -> None:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(302, headers={"Location": "https://login.evil.example/token"})
+
+    client = VendorClient(_settings(), transport=httpx.MockTransport(handler), sleep=lambda s: None)
+    with pytest.raises(RedirectRefusedError, match="https://login.evil.example/token"):
+        client.get_json("/x", resource="r")
+    assert len(requests) == 1
+
+
 def test_truncated_json_is_a_malformed_page_after_one_reread() -> None:
     script = Script(httpx.Response(200, content=b'{"items": [1, 2'), httpx.Response(200, content=b'{"items": [1, 2'))
     client = VendorClient(_settings(), transport=httpx.MockTransport(script), sleep=lambda s: None)
@@ -224,3 +251,15 @@ def test_to_arrow_types_declared_fields_and_keeps_added_ones() -> None:
     assert table.schema.field("amount").type == MONEY and "new" in table.column_names and known == {"new"}
     with pytest.raises(SchemaContractError):
         to_arrow([{"id": "1", "amount": "abc"}], {"amount": MONEY}, vendor="v", resource="r")
+
+
+@pytest.mark.parametrize("vendor", ["kantata", "netsuite"])
+def test_a_table_name_from_configuration_outside_the_allow_list_is_refused(vendor: str) -> None:
+    """RELIABILITY.md F18: the tables a source reads (`objects`) come from its own list, never from text."""
+    from core.errors import typed_cause
+    from ingestion.run import make_source
+
+    with pytest.raises(Exception) as err:  # dlt may wrap the source's own error
+        make_source(vendor, objects=['x"; DROP TABLE y; --'])
+    cause = typed_cause(err.value)
+    assert isinstance(cause, ConfigError) and "objects" in str(cause) and "expected some of" in str(cause)

@@ -122,17 +122,21 @@ def test_auto_apply_policy_is_off_by_default_and_honours_its_threshold(retl: Env
 
 def test_the_write_credentials_are_the_reverse_etl_integrations_not_ingestions(retl: Env) -> None:
     import json
+    from pathlib import Path
+
+    import jwt
 
     from ingestion.common.settings import resolve
     from reverse_etl.settings import netsuite_writer
 
     reader, writer = resolve("netsuite"), netsuite_writer()
-    assert reader.token_form() != writer.token_form()
     endpoints = json.loads((retl.data_dir / "sandbox" / "endpoints.json").read_text())["netsuite"]
-    assert writer.token_form() == endpoints["write_token_request"]["form"]
+    kids = [jwt.get_unverified_header(s.token_form()["client_assertion"])["kid"] for s in (reader, writer)]
+    assert kids == [endpoints["m2m"]["certificate_id"], endpoints["write_m2m"]["certificate_id"]]
+    assert kids[0] != kids[1]
     plan = retl.approved_plan()
     retl.apply(plan.plan_id)
-    secret = endpoints["write_token_request"]["form"]["client_assertion"]
+    secret = "".join(Path(endpoints["write_m2m"]["private_key_file"]).read_text().splitlines()[1:-1])
     dumped = " ".join(str(r) for t in ("plans", "plan_schedules", "plan_items", "approvals", "write_ledger",
                                        "dead_letters") for r in retl.sql(f"select * from reverse_etl.{t}"))
     assert secret not in dumped and secret[:40] not in dumped

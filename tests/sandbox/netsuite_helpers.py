@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import polars as pl
 
+from core.settings import netsuite_assertion_form
 from sandbox.firm.schema import SCHEMAS
-from sandbox.netsuite.jwt import make_assertion
 
 UTC = dt.UTC
 T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
@@ -22,12 +22,10 @@ LINES_PER_INVOICE = 12
 
 
 def get_token(origin: str, creds: dict[str, str]) -> str:
+    """A token of the integration `creds` (make_credentials()'s reader or writer, private key included), its
+    client assertion signed by the platform's own code (core.settings.netsuite_assertion_form)."""
     url = f"{origin}/services/rest/auth/oauth2/v1/token"
-    form = {
-        "grant_type": "client_credentials",
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": make_assertion(creds, url, 300),
-    }
+    form = netsuite_assertion_form(creds["client_id"], creds["certificate_id"], creds["private_key"], url)
     response = httpx.post(url, data=form)
     response.raise_for_status()
     return response.json()["access_token"]

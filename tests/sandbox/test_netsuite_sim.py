@@ -12,10 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
 import pytest
 
 import sandbox.netsuite as ns
-from sandbox.netsuite.jwt import encode, make_assertion
+from core.errors import ConfigError
+from core.settings import netsuite_assertion_form, netsuite_sandbox
+from sandbox.netsuite.client_assertion import new_integration
 from tests.sandbox.loopback import serve
 from tests.sandbox.netsuite_helpers import (
     LINES_PER_INVOICE,
@@ -132,19 +135,58 @@ def follow(sim: Sim, first: httpx.Response) -> list[dict[str, Any]]:
 
 
 # --- auth -----------------------------------------------------------------------------------------------
-def test_describe_token_request_works_and_token_answer(sim: Sim) -> None:
-    entry = ns.describe(sim.origin, sim.creds, sim.state)
-    assert entry["base_url"] == f"{sim.origin}/services/rest"
+def _sign(integration: dict[str, str], url: str, **changes: Any) -> str:
+    """A client assertion signed by the platform's own code path (core.settings.netsuite_assertion_form)."""
+    spec = {**integration, **changes}
+    return netsuite_assertion_form(spec["client_id"], spec["certificate_id"], spec["private_key"],
+                                   changes.get("token_url", url), now=changes.get("now"))["client_assertion"]
+
+
+def _claims(integration: dict[str, str], url: str, **overrides: Any) -> dict[str, Any]:
+    now = int(dt.datetime.now().timestamp())
+    claims = {"iss": integration["client_id"], "scope": ["rest_webservices"], "aud": url, "iat": now, "exp": now + 600}
+    return {k: v for k, v in {**claims, **overrides}.items() if v is not None}
+
+
+def test_describe_m2m_integrations_sign_in_through_the_platforms_code_path(sim: Sim, tmp_path: Path) -> None:
+    stored = ns.store_private_keys(sim.creds, tmp_path / "keys")
+    assert "private_key" not in stored and "private_key" not in stored["writer"]  # the simulator keeps public keys
+    assert stored["public_key"].startswith("-----BEGIN PUBLIC KEY-----") and ns.credentials_usable(stored)
+    entry = ns.describe(sim.origin, stored, sim.state)
+    assert entry["base_url"] == f"{sim.origin}/services/rest" and entry["token_request"] is None
     assert entry["headers"] == {} and entry["account_id"] == "SANDBOX1"
-    request = entry["token_request"]
-    assert request["url"] == sim.token_url
-    response = httpx.post(request["url"], data=request["form"])
-    assert response.status_code == 200, response.text
-    token = response.json()
-    assert token["token_type"] == "Bearer" and token["expires_in"] == 3600 and token["access_token"]
-    for access in (token["access_token"], entry["access_token"]):
-        ok = httpx.get(f"{entry['base_url']}/record/v1/currency/1", headers={"Authorization": f"Bearer {access}"})
-        assert ok.status_code == 200
+    for integration, write_answer in (("m2m", 403), ("write_m2m", 400)):  # the writer gets as far as validation
+        spec = entry[integration]
+        assert spec["token_url"] == sim.token_url
+        assert oct(Path(spec["private_key_file"]).stat().st_mode)[-3:] == "600"
+        settings = netsuite_sandbox(entry, integration)
+        form = settings.token_form()  # type: ignore[misc]
+        header = jwt.get_unverified_header(form["client_assertion"])
+        assert header["alg"] == "PS256" and header["kid"] == spec["certificate_id"]
+        response = httpx.post(settings.token_url, data=form)
+        assert response.status_code == 200, response.text
+        token = response.json()
+        assert token["token_type"] == "Bearer" and token["expires_in"] == 3600 and token["access_token"]
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        assert httpx.get(f"{entry['base_url']}/record/v1/currency/1", headers=headers).status_code == 200
+        write = httpx.patch(f"{entry['base_url']}/record/v1/billingSchedule/1", json={"colour": "red"}, headers=headers)
+        assert write.status_code == write_answer, write.text
+    ready = httpx.get(f"{entry['base_url']}/record/v1/currency/1", headers={"Authorization": f"Bearer {entry['access_token']}"})
+    assert ready.status_code == 200
+
+
+def test_a_private_key_file_others_can_read_or_that_is_gone_is_refused_naming_it(sim: Sim, tmp_path: Path) -> None:
+    stored = ns.store_private_keys(sim.creds, tmp_path / "keys")
+    entry = ns.describe(sim.origin, stored, sim.state)
+    key = Path(entry["m2m"]["private_key_file"])
+    key.chmod(0o644)
+    with pytest.raises(ConfigError, match="may be read by others") as err:
+        netsuite_sandbox(entry, "m2m")
+    assert str(key) in str(err.value) and "PRIVATE KEY" not in str(err.value)
+    key.unlink()
+    with pytest.raises(ConfigError, match="cannot be read"):
+        netsuite_sandbox(entry, "m2m")
+    assert not ns.credentials_usable(stored)  # the runner makes new credentials and keys on the next start
 
 
 def _token(sim: Sim, assertion: str, **overrides: str) -> httpx.Response:
@@ -152,30 +194,43 @@ def _token(sim: Sim, assertion: str, **overrides: str) -> httpx.Response:
     return httpx.post(sim.token_url, data={**form, **overrides})
 
 
-def test_token_endpoint_rejects_bad_assertions(sim: Sim) -> None:
-    creds, url = sim.creds, sim.token_url
+def test_token_endpoint_verifies_ps256_assertions_and_refuses_bad_ones(sim: Sim) -> None:
+    reader, url = sim.creds, sim.token_url
     now = int(dt.datetime.now().timestamp())
-    header = {"alg": "HS256", "typ": "JWT", "kid": creds["certificate_id"]}
-    claims = {"iss": creds["client_id"], "scope": ["restlets", "rest_webservices"], "aud": url, "iat": now, "exp": now + 60}
-    assert _token(sim, encode(header, claims, creds["signing_key"])).status_code == 200  # scope as a list
+    other = new_integration()  # a key pair the sandbox never registered
+    assert _token(sim, _sign(reader, url)).status_code == 200
+    scope_text = jwt.encode(_claims(reader, url, scope="restlets rest_webservices"), reader["private_key"],
+                            algorithm="PS256", headers={"kid": reader["certificate_id"]})
+    assert _token(sim, scope_text).status_code == 200  # scope as a space-separated string
     cases = {
         "invalid_client": [
-            make_assertion({**creds, "signing_key": "not-the-key"}, url),  # bad signature
-            make_assertion({**creds, "certificate_id": "other"}, url),  # unknown kid
-            make_assertion({**creds, "client_id": "other"}, url),  # unknown iss
+            _sign(reader, url, private_key=other["private_key"]),  # the wrong key: the signature does not verify
+            _sign(reader, url, certificate_id=other["certificate_id"]),  # unknown kid
+            _sign(reader, url, client_id="other"),  # unknown iss
+            jwt.encode(_claims(reader, url), reader["private_key"], algorithm="RS256",
+                       headers={"kid": reader["certificate_id"]}),  # not PS256
+            jwt.encode(_claims(reader, url), "a-shared-secret-of-32-bytes-or-more!", algorithm="HS256",
+                       headers={"kid": reader["certificate_id"]}),  # the old sandbox's HS256
         ],
         "invalid_grant": [
-            make_assertion(creds, "https://elsewhere.example/services/rest/auth/oauth2/v1/token"),  # wrong aud
-            make_assertion(creds, url, 60, now=now - 3600),  # expired exp
+            _sign(reader, url, token_url="https://elsewhere.example/services/rest/auth/oauth2/v1/token"),  # wrong aud
+            _sign(reader, url, now=now - 7200),  # expired exp
+            jwt.encode(_claims(reader, url, iat=now + 900, exp=now + 1200), reader["private_key"], algorithm="PS256",
+                       headers={"kid": reader["certificate_id"]}),  # issued in the future
+            jwt.encode(_claims(reader, url, exp=now + 7200), reader["private_key"], algorithm="PS256",
+                       headers={"kid": reader["certificate_id"]}),  # more than an hour
         ],
-        "invalid_scope": [make_assertion(creds, url, scope="restlets")],
-        "invalid_request": ["not-a-jwt"],
+        "invalid_scope": [jwt.encode(_claims(reader, url, scope="restlets"), reader["private_key"], algorithm="PS256",
+                                     headers={"kid": reader["certificate_id"]})],
+        "invalid_request": ["not-a-jwt",
+                            jwt.encode(_claims(reader, url, exp=None), reader["private_key"], algorithm="PS256",
+                                       headers={"kid": reader["certificate_id"]})],  # no exp
     }
     for error, assertions in cases.items():
         for assertion in assertions:
             response = _token(sim, assertion)
             assert response.status_code == 400 and response.json()["error"] == error, (error, response.text)
-    good = make_assertion(creds, url)
+    good = _sign(reader, url)
     assert _token(sim, good, grant_type="password").json()["error"] == "unsupported_grant_type"
     assert _token(sim, good, client_assertion_type="jwt").json()["error"] == "invalid_request"
 
@@ -563,48 +618,41 @@ def test_reader_token_cannot_write_and_nothing_is_written(fresh: Sim) -> None:
     assert_netsuite_error(fresh.client.patch("/record/v1/customer/1", json={"companyName": "x"}), 405)
 
 
-def test_writer_token_from_the_write_token_request_writes_and_reads(fresh: Sim) -> None:
+def test_writer_token_writes_and_reads(fresh: Sim) -> None:
     entry = ns.describe(fresh.origin, fresh.creds, fresh.state)
-    request = entry["write_token_request"]
-    assert request["url"] == fresh.token_url and set(request["form"]) == set(entry["token_request"]["form"])
-    assert request["form"]["client_assertion"] != entry["token_request"]["form"]["client_assertion"]
-    response = httpx.post(request["url"], data=request["form"])
-    assert response.status_code == 200, response.text
-    token = response.json()
-    assert token["token_type"] == "Bearer" and token["expires_in"] == 3600
-    for access in (token["access_token"], entry["write_access_token"]):
+    for access in (get_token(fresh.origin, fresh.creds["writer"]), entry["write_access_token"]):
         headers = {"Authorization": f"Bearer {access}"}
         written = fresh.client.patch("/record/v1/billingSchedule/3", json={"name": f"by {access[:6]}"}, headers=headers)
         assert _written(written, fresh) == 3
         assert fresh.client.get("/record/v1/billingSchedule/3", headers=headers).json()["name"] == f"by {access[:6]}"
         page = fresh.client.post("/query/v1/suiteql", json={"q": "SELECT id FROM currency"}, headers={**headers, **TRANSIENT})
         assert page.status_code == 200 and page.json()["count"] == 3
-    assert set(entry) >= {"base_url", "token_request", "access_token", "headers", "account_id",
-                          "write_token_request", "write_access_token"}
+    assert set(entry) >= {"base_url", "m2m", "access_token", "headers", "account_id", "write_m2m", "write_access_token"}
 
 
 def test_token_endpoint_answers_writer_assertions_with_the_writers_verdict(sim: Sim) -> None:
-    writer, url = sim.creds["writer"], sim.token_url
-    assert _token(sim, make_assertion(writer, url)).status_code == 200
+    reader, writer, url = sim.creds, sim.creds["writer"], sim.token_url
+    assert _token(sim, _sign(writer, url)).status_code == 200
     now = int(dt.datetime.now().timestamp())
-    expired = _token(sim, make_assertion(writer, url, 60, now=now - 3600))
+    expired = _token(sim, _sign(writer, url, now=now - 7200))
     assert expired.status_code == 400 and expired.json()["error_description"] == "client_assertion has expired (exp)"
-    wrong_key = _token(sim, make_assertion({**writer, "signing_key": sim.creds["signing_key"]}, url))
-    assert wrong_key.json()["error_description"] == "client_assertion signature is invalid"
-    mixed = _token(sim, make_assertion({**sim.creds, "signing_key": writer["signing_key"]}, url))  # reader kid, writer key
+    wrong_key = _token(sim, _sign(writer, url, private_key=reader["private_key"]))  # writer kid, reader key
+    assert wrong_key.json() == {"error": "invalid_client", "error_description": "client_assertion signature is invalid"}
+    mixed = _token(sim, _sign(reader, url, private_key=writer["private_key"]))  # reader kid, writer key
     assert mixed.json() == {"error": "invalid_client", "error_description": "client_assertion signature is invalid"}
+    crossed = _token(sim, _sign(writer, url, client_id=reader["client_id"]))  # writer's certificate, reader's id
+    assert crossed.json() == {"error": "invalid_client", "error_description": "unknown client id (iss)"}
 
 
 def test_credentials_without_a_writer_serve_reads_and_refuse_writes(firm: Path, tmp_path: Path) -> None:
     creds = ns.make_credentials()
-    del creds["writer"]  # a credentials file written before the writer integration existed
+    del creds["writer"]  # an account with the reader integration only
     app, state = ns.create_app(firm, tmp_path / "state", creds, {"short_page_rate": 0})
     try:
         with serve(app) as origin:
             entry = ns.describe(origin, creds, state)
-            assert "write_token_request" not in entry and "write_access_token" not in entry
-            token = httpx.post(entry["token_request"]["url"], data=entry["token_request"]["form"]).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
+            assert "write_m2m" not in entry and "write_access_token" not in entry
+            headers = {"Authorization": f"Bearer {get_token(origin, creds)}"}
             assert httpx.get(f"{entry['base_url']}/record/v1/billingSchedule/1", headers=headers).status_code == 200
             denied = httpx.patch(f"{entry['base_url']}/record/v1/billingSchedule/1", json={"name": "x"}, headers=headers)
             assert_netsuite_error(denied, 403, "INSUFFICIENT_PERMISSION")
@@ -632,3 +680,26 @@ def test_committed_writes_are_counted_per_schedule(fresh: Sim) -> None:
     assert _writes(fresh) == {"writes": {}, "total": 0}
     assert _written(fresh.writer.patch("/record/v1/billingSchedule/3", json={"name": "Again"}), fresh) == 3
     assert _writes(fresh) == {"writes": {"3": 1}, "total": 1}
+
+
+def test_the_runner_keeps_public_keys_hands_out_private_key_files_and_replaces_hs256_credentials(tmp_path: Path) -> None:
+    import json
+
+    from sandbox.server import credentials
+
+    run = tmp_path / "sandbox" / "run"
+    run.mkdir(parents=True)
+    old = {"salesforce": {"client_id": "sf"}, "ironclad": {"client_id": "ic"}, "kantata": {"access_token": "k"},
+           "netsuite": {"client_id": "c", "certificate_id": "k", "signing_key": "shared", "account_id": "SANDBOX1"}}
+    (run / "credentials.json").write_text(json.dumps(old))
+    made = credentials(tmp_path)
+    assert {v: made[v] for v in ("salesforce", "ironclad", "kantata")} == {v: old[v] for v in ("salesforce", "ironclad", "kantata")}
+    kept = json.loads((run / "credentials.json").read_text())["netsuite"]
+    assert kept == made["netsuite"] and "signing_key" not in kept and "PRIVATE KEY" not in json.dumps(kept)
+    for integration, role in ((kept, "reader"), (kept["writer"], "writer")):
+        key = Path(integration["private_key_file"])
+        assert key == tmp_path / "sandbox" / "keys" / f"netsuite-{role}.pem"
+        assert oct(key.stat().st_mode)[-3:] == "600" and "PRIVATE KEY" in key.read_text()
+        assert integration["public_key"].startswith("-----BEGIN PUBLIC KEY-----")
+    assert oct((tmp_path / "sandbox" / "keys").stat().st_mode)[-3:] == "700"
+    assert credentials(tmp_path) == made  # made once: kept while usable

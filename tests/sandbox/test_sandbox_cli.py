@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from core.settings import netsuite_sandbox
 from tests.sandbox.pagers import page_ironclad, page_kantata, page_netsuite, page_salesforce
 
 pytestmark = pytest.mark.integration
@@ -49,7 +50,13 @@ def test_endpoints_file_has_the_documented_shape(cli_sandbox: Path) -> None:
     assert ep["ironclad"]["headers"].get("x-as-user-email")
     assert ep["kantata"]["base_url"].endswith("/api/v1") and ep["kantata"]["token_request"] is None
     assert ep["netsuite"]["base_url"].endswith("/services/rest")
-    assert ep["netsuite"]["write_access_token"] and set(ep["netsuite"]["write_token_request"]) == {"url", "form"}
+    assert ep["netsuite"]["write_access_token"] and ep["netsuite"]["token_request"] is None
+    for integration, role in (("m2m", "reader"), ("write_m2m", "writer")):  # signed by the client, key in a 0600 file
+        m2m = ep["netsuite"][integration]
+        assert set(m2m) == {"token_url", "client_id", "certificate_id", "private_key_file"}
+        key = Path(m2m["private_key_file"])
+        assert key.name == f"netsuite-{role}.pem" and key.parent == cli_sandbox / "sandbox" / "keys"
+        assert oct(key.stat().st_mode)[-3:] == "600" and oct(key.parent.stat().st_mode)[-3:] == "700"
     for vendor, entry in ep.items():
         assert entry["access_token"], vendor
         assert entry["base_url"].startswith("http://127.0.0.1:"), vendor
@@ -72,9 +79,10 @@ def test_a_plain_client_pages_every_vendor_to_the_end(cli_sandbox: Path) -> None
 
 
 def test_fault_and_token_knobs_through_the_cli(cli_sandbox: Path) -> None:
+    reader = netsuite_sandbox(endpoints(cli_sandbox)["netsuite"], "m2m")
     ep = endpoints(cli_sandbox)["netsuite"]
     with httpx.Client(timeout=30) as client:
-        token = client.post(ep["token_request"]["url"], data=ep["token_request"]["form"]).json()["access_token"]
+        token = client.post(reader.token_url, data=reader.token_form()).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", "Prefer": "transient"}
         url = ep["base_url"] + "/query/v1/suiteql?limit=5"
         c2c(cli_sandbox, "sandbox", "fault", "add", "netsuite", "--kind", "error", "--status", "429", "--count", "1")

@@ -25,21 +25,30 @@
     {%- if name not in defaults -%}
         {{ exceptions.raise_compiler_error("clm_property: unknown term '" ~ name ~ "'") }}
     {%- endif -%}
-    {{- var('clm_property_' ~ name, defaults[name]) -}}
+    {%- set value = var('clm_property_' ~ name, defaults[name]) -%}
+    {#- a property name is also spliced into SQL as a prefix and its length: letters, digits and _ only -#}
+    {%- if value is not string or not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_]{0,62}', value) -%}
+        {{ config_value_error('clm_property_' ~ name, value, "a CLM property name (letters, digits and _)") }}
+    {%- endif -%}
+    {{- value -}}
 {%- endmacro %}
 
 {# The SQL literal of a CLM property name, e.g. 'notToExceed'. #}
-{% macro clm_property_literal(name) -%}'{{ clm_property(name) }}'{%- endmacro %}
+{% macro clm_property_literal(name) -%}{{ config_text(clm_property(name), 'clm_property_' ~ name) }}{%- endmacro %}
 
 {# Record types that are contracts (one row of dim_contracts each), and the link type of a change order. #}
 {% macro clm_contract_record_types() -%}
-    {%- for t in var('clm_contract_record_types', ['msa', 'sow']) -%}'{{ t }}'{{ ', ' if not loop.last }}{%- endfor -%}
+    {%- set types = var('clm_contract_record_types', ['msa', 'sow']) -%}
+    {%- if types is string or types is not iterable or not types -%}
+        {{ config_value_error('clm_contract_record_types', types, "a non-empty list of record types") }}
+    {%- endif -%}
+    {%- for t in types -%}{{ config_text(t, 'clm_contract_record_types') }}{{ ', ' if not loop.last }}{%- endfor -%}
 {%- endmacro %}
 
-{% macro clm_amendment_link_type() -%}'{{ var('clm_amendment_link_type', 'amendment') }}'{%- endmacro %}
+{% macro clm_amendment_link_type() -%}{{ config_text_var('clm_amendment_link_type', 'amendment') }}{%- endmacro %}
 
 {# The approval status that makes a change order a contract version. #}
-{% macro clm_approved_status() -%}'{{ var('clm_approved_status') }}'{%- endmacro %}
+{% macro clm_approved_status() -%}{{ config_text_var('clm_approved_status') }}{%- endmacro %}
 
 {#- The kind of contract term a property name states, or null: rate, milestone_amount, milestone_date,
     milestone_name, milestone_removed, not_to_exceed, retainer_fee. Portable string functions only. -#}

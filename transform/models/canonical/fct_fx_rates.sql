@@ -24,12 +24,12 @@ erp_rates as (
     from rates
     inner join currencies as base_currency on base_currency.currency_id = rates.base_currency_id
     left join currencies as transaction_currency on transaction_currency.currency_id = rates.transaction_currency_id
-    where base_currency.currency_code = '{{ var("reporting_currency") }}'
+    where base_currency.currency_code = {{ reporting_currency_literal() }}
 ),
 
 reporting_currency as (
     select distinct
-        '{{ var("reporting_currency") }}' as currency_code,
+        {{ reporting_currency_literal() }} as currency_code,
         rate_date,
         cast(1 as {{ money_type() }}) as rate_to_reporting,
         cast(null as {{ dbt.type_string() }}) as currency_rate_id,
@@ -40,7 +40,7 @@ reporting_currency as (
 all_rates as (
     select * from erp_rates
     where rate_rank = 1
-        and (currency_code is null or currency_code <> '{{ var("reporting_currency") }}')
+        and (currency_code is null or currency_code <> {{ reporting_currency_literal() }})
     union all
     select * from reporting_currency
 )
@@ -57,8 +57,8 @@ select
     cast(all_rates.currency_rate_id as {{ dbt.type_string() }}) as erp_currency_rate_id,
 
     -- attributes
-    cast('{{ var("reporting_currency") }}' as {{ dbt.type_string() }}) as reporting_currency_code,
-    cast(all_rates.currency_code = '{{ var("reporting_currency") }}' as boolean) as is_reporting_currency,
+    cast({{ reporting_currency_literal() }} as {{ dbt.type_string() }}) as reporting_currency_code,
+    cast(all_rates.currency_code = {{ reporting_currency_literal() }} as boolean) as is_reporting_currency,
 
     -- amounts
     cast(all_rates.rate_to_reporting as {{ money_type() }}) as rate_to_reporting,

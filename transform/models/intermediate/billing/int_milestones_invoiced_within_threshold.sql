@@ -2,7 +2,7 @@
 -- contract (the milestone rows of int_invoice_readiness_lags), with whether its threshold window has closed —
 -- the as-of date is more than var milestone_invoice_threshold_business_days business days (Monday–Friday)
 -- after completion — and whether its first invoice came within that many business days of completion.
-{%- set threshold = var('milestone_invoice_threshold_business_days') %}
+{%- set threshold = config_number_var('milestone_invoice_threshold_business_days') %}
 with milestones as (
     select
         contract_key,

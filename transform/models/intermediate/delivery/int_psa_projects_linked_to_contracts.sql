@@ -17,8 +17,8 @@ contract_refs as (
         count(*) over (partition by subject_id) as contract_reference_count
     from {{ ref('stg_kantata__external_references') }}
     where subject_type = 'Workspace'
-        and service_name = '{{ var("psa_contract_service_name") }}'
-        and service_model = '{{ var("psa_contract_service_model") }}'
+        and service_name = {{ config_text_var("psa_contract_service_name") }}
+        and service_model = {{ config_text_var("psa_contract_service_model") }}
 ),
 
 latest_refs as (

@@ -15,8 +15,8 @@ milestone_refs as (
         ) as reference_rank
     from {{ ref('stg_kantata__external_references') }}
     where subject_type = 'Story'
-        and service_name = '{{ var("psa_contract_service_name") }}'
-        and service_model = '{{ var("psa_milestone_service_model") }}'
+        and service_name = {{ config_text_var("psa_contract_service_name") }}
+        and service_model = {{ config_text_var("psa_milestone_service_model") }}
 )
 
 select

@@ -2,7 +2,7 @@
 -- week with time to their last (weeks without any time in between are kept, at zero hours, so averages are
 -- not inflated). Utilization = billable hours ÷ capacity; capacity is var utilization_weekly_capacity_hours
 -- (default 40 h per week). Hours come from the PSA's whole minutes, exactly (minutes ÷ 60 to 1e-9).
-{%- set capacity_hours = var('utilization_weekly_capacity_hours', 40) %}
+{%- set capacity_hours = config_number_var('utilization_weekly_capacity_hours', 40) %}
 with entries as (
     select
         consultant_key,

@@ -134,7 +134,7 @@ converted as (  -- at the rate in force on the month's last day (the as-of date 
     {{ left_join_fx_rate_in_force('fx', 'measured.currency_code', fx_month_rate_date('measured.month_end_date')) }}
 )
 
-{%- set reporting = "'" ~ var('reporting_currency') ~ "'" %}
+{%- set reporting = reporting_currency_literal() %}
 
 select
     -- ids

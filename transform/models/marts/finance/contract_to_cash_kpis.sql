@@ -9,7 +9,7 @@
 --   milestone-to-billing conversion: int_milestones_invoiced_within_threshold;
 --   billing leakage: the open exceptions of reconciliation.finance_exceptions, impact in the reporting
 --     currency, signed sum and gross (sum of absolute values), by exception type and 'all'.
-{%- set reporting = var('reporting_currency') %}
+{%- set reporting = reporting_currency_literal() %}
 with propagation_times as (
     select
         target,
@@ -210,7 +210,7 @@ select
 
     -- amounts
     cast(kpis.kpi_value as {{ money_type() }}) as kpi_value,
-    cast(case when kpis.kpi_unit = 'money' then '{{ reporting }}' end as {{ dbt.type_string() }}) as currency_code,
+    cast(case when kpis.kpi_unit = 'money' then {{ reporting }} end as {{ dbt.type_string() }}) as currency_code,
 
     -- dates
     cast(kpis.kpi_month as date) as kpi_month,

@@ -173,13 +173,12 @@ amounts as (
         {{ money_div('billed_x60', '60', 'currency_code') }} as billed_amount,
         {{ money_div('time_cost_x60', '60', 'currency_code') }} as time_cost_amount,
         {{ money_div('expense_x60', '60', 'currency_code') }} as expense_cost_amount,
-        {{ money_div('revenue_x60 * rate_to_reporting', '60', "'" ~ var('reporting_currency') ~ "'") }}
+        {{ money_div('revenue_x60 * rate_to_reporting', '60', reporting_currency_literal()) }}
             as revenue_earned_amount_reporting,
-        {{ money_div('billed_x60 * rate_to_reporting', '60', "'" ~ var('reporting_currency') ~ "'") }}
+        {{ money_div('billed_x60 * rate_to_reporting', '60', reporting_currency_literal()) }}
             as billed_amount_reporting,
-        {{ money_div(
-            '(time_cost_x60 + expense_x60) * rate_to_reporting', '60', "'" ~ var('reporting_currency') ~ "'"
-        ) }} as cost_amount_reporting
+        {{ money_div('(time_cost_x60 + expense_x60) * rate_to_reporting', '60', reporting_currency_literal()) }}
+            as cost_amount_reporting
     from converted
 )
 
@@ -223,7 +222,7 @@ select
         as margin_pct,
 
     -- amounts (reporting currency)
-    cast('{{ var("reporting_currency") }}' as {{ dbt.type_string() }}) as reporting_currency_code,
+    cast({{ reporting_currency_literal() }} as {{ dbt.type_string() }}) as reporting_currency_code,
     cast(amounts.rate_to_reporting as {{ money_type() }}) as fx_rate_to_reporting,
     cast(amounts.revenue_earned_amount_reporting as {{ money_type() }}) as revenue_earned_amount_reporting,
     cast(amounts.billed_amount_reporting as {{ money_type() }}) as billed_amount_reporting,

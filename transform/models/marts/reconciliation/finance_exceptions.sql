@@ -18,8 +18,8 @@ now_seen as (
     select
         current_breaks.*,
         {{ round_money(
-            "current_breaks.impact_amount * case when current_breaks.currency_code = '" ~ var('reporting_currency')
-            ~ "' then 1 else fx.rate_to_reporting end", "'" ~ var('reporting_currency') ~ "'") }} as impact_amount_reporting,
+            "current_breaks.impact_amount * case when current_breaks.currency_code = " ~ reporting_currency_literal()
+            ~ " then 1 else fx.rate_to_reporting end", reporting_currency_literal()) }} as impact_amount_reporting,
         case
             when current_breaks.exception_type in (
                     'billing_schedule_drift', 'over_cap', 'milestone_not_invoiced',

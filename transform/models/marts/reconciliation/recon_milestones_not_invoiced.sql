@@ -50,4 +50,4 @@ cross join as_of
 left join invoiced_keys on invoiced_keys.line_key = milestones.milestone_id
 where invoiced_keys.line_key is null
     and as_of.business_day_number - completed_day.business_day_number
-    > {{ var('milestone_invoice_threshold_business_days') }}
+    > {{ config_number_var('milestone_invoice_threshold_business_days') }}

@@ -9,7 +9,7 @@ renamed as (
         cast(billingschedule as {{ dbt.type_string() }}) as billing_schedule_id,
         cast(invoice as {{ dbt.type_string() }}) as invoice_id,
         -- the expected-line key (milestone id or YYYY-MM) in the firm's custom column (var erp_line_key_field)
-        {{ var('erp_line_key_field') }} as line_key,
+        {{ config_identifier('erp_line_key_field') }} as line_key,
 
         -- attributes
         cast(line as integer) as line_number,

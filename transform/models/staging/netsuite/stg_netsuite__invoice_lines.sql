@@ -9,7 +9,7 @@ renamed as (
         cast(transaction as {{ dbt.type_string() }}) as invoice_id,
         cast(entity as {{ dbt.type_string() }}) as job_id,
         -- the expected-line key (milestone id, YYYY-MM, YYYY-MM:<role>, YYYY-MM:expenses) in the firm's custom column
-        {{ var('erp_line_key_field') }} as line_key,
+        {{ config_identifier('erp_line_key_field') }} as line_key,
 
         -- attributes
         cast(linesequencenumber as integer) as line_number,

@@ -9,7 +9,7 @@ renamed as (
         cast(transaction as {{ dbt.type_string() }}) as journal_entry_id,
         -- transactionline.entity: the project (job) the revenue is posted to
         cast(entity as {{ dbt.type_string() }}) as job_id,
-        {{ var('erp_line_key_field') }} as line_key,
+        {{ config_identifier('erp_line_key_field') }} as line_key,
 
         -- attributes
         cast(linesequencenumber as integer) as line_number,
