@@ -24,7 +24,7 @@ from typing import Any
 
 from core.paths import REPO_ROOT, warehouse_path
 
-DEMO_APPROVER = "Finance Controller (demo)"
+DEMO_APPROVER = "finance.controller@example.com"  # the sandbox's demo approver (sandbox/approvers.py)
 INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "instance" / "dagster.yaml"
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from .approval import approved_scope
@@ -103,8 +104,10 @@ def schedule_body(schedule: dict[str, Any], live: LiveSchedule | None, *, curren
 
 class Applier:
     def __init__(self, store: Store, client: ErpClient, plan: Plan, *, max_concurrency: int = 5,
-                 alert_after_rejections: int = 3, say: Callable[[str], None] = print) -> None:
+                 alert_after_rejections: int = 3, say: Callable[[str], None] = print,
+                 data_dir: Path | None = None) -> None:
         self.store, self.client, self.plan = store, client, plan
+        self.data_dir = data_dir  # where the approvers' registry of the sandbox is (core/paths.py)
         self.max_concurrency = max_concurrency
         self.alert_after = alert_after_rejections
         self.say = say
@@ -148,7 +151,7 @@ class Applier:
     # ---- the run ---------------------------------------------------------------------------------------
     def run(self) -> ApplyReport:
         t0 = time.perf_counter()
-        scope = approved_scope(self.store, self.plan)  # raises before any ERP call
+        scope = approved_scope(self.store, self.plan, data_dir=self.data_dir)  # raises before any ERP request
         schedules = [s for s in self.plan.schedules if s["write_key"] in scope]
         last = self.store.last_outcomes([s["write_key"] for s in schedules])
         self.report.resumed_in_flight = sum(1 for r in last.values() if r["phase"] == "intent")

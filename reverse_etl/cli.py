@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -73,21 +74,31 @@ def show(plan_id: str, as_json: bool) -> None:
 
 @reverse_etl.command()
 @click.argument("plan_id")
-@click.option("--approver", required=True, help="Who approves (never the pipeline identity that prepared the plan).")
+@click.option("--approver", required=True,
+              help="Your name in the approvers' registry (never the pipeline identity that prepared the plan).")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Your Ed25519 private key (PEM; default: setting reverse_etl.approver_key_file, or the sandbox "
+                   "demo approver's key). Prompts for its passphrase when it is encrypted.")
 @click.option("--contracts", default=None, help="Approve only these contracts (comma-separated CLM ids or contract keys).")
 @click.option("--json", "as_json", is_flag=True)
-def approve(plan_id: str, approver: str, contracts: str | None, as_json: bool) -> None:
-    """Record an approval of the plan (all of it, or chosen contracts)."""
+def approve(plan_id: str, approver: str, key_file: Path | None, contracts: str | None, as_json: bool) -> None:
+    """Sign and record your approval of the plan (all of it, or chosen contracts)."""
     from . import runs
+    from .approvers import KeyPassphraseNeeded
 
     scope = _ids(contracts)
     try:
-        record = runs.approve_plan(plan_id, approver, scope)
+        try:
+            record = runs.approve_plan(plan_id, approver, scope, key_file=key_file)
+        except KeyPassphraseNeeded:
+            passphrase = click.prompt("passphrase of your signing key", hide_input=True, err=True)
+            record = runs.approve_plan(plan_id, approver, scope, key_file=key_file, passphrase=passphrase.encode())
     except PlatformError as exc:
         _fail(exc)
     emit(as_json, {k: plain(v) for k, v in record.items()},
          f"plan {plan_id} approved by {record['approver']} ({record['items']} items"
-         f"{', contracts ' + ', '.join(scope) if scope else ''})\nnext: c2c reverse-etl apply {plan_id}")
+         f"{', contracts ' + ', '.join(scope) if scope else ''}; signed with {record['key_fingerprint']})"
+         f"\nnext: c2c reverse-etl apply {plan_id}")
 
 
 @reverse_etl.command()

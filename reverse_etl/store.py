@@ -82,6 +82,11 @@ create table if not exists reverse_etl.approvals (
     items_digest varchar not null,
     policy varchar not null
 );
+-- an approver's approval is signed (reverse_etl/approvers.py): the exact text signed, its Ed25519 signature and
+-- the fingerprint of the registered key it verifies with (added later, hence the alters)
+alter table reverse_etl.approvals add column if not exists signed_payload varchar;
+alter table reverse_etl.approvals add column if not exists signature varchar;
+alter table reverse_etl.approvals add column if not exists key_fingerprint varchar;
 create table if not exists reverse_etl.write_ledger (
     entry_id bigint primary key,
     recorded_at timestamp not null,

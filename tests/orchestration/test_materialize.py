@@ -4,7 +4,6 @@ sandbox ERP holds the corrected schedules. Uses the second sandbox (it writes to
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -21,9 +20,7 @@ def test_nightly_refresh_then_finance_corrections(erp_sandbox, tmp_path: Path, m
     with Admin("netsuite", erp_sandbox.data_dir) as admin:
         admin.clear_faults()
         admin.reset_account()
-    (tmp_path / "sandbox").mkdir()
-    for name in ("endpoints.json", "manifest.json"):
-        shutil.copy(erp_sandbox.sandbox_dir / name, tmp_path / "sandbox" / name)
+    erp_sandbox.copy_client_files(tmp_path)
     monkeypatch.setenv("C2C_DATA_DIR", str(tmp_path))
     instance = dg.DagsterInstance.ephemeral()
 
@@ -41,7 +38,7 @@ def test_nightly_refresh_then_finance_corrections(erp_sandbox, tmp_path: Path, m
     corrections = defs.resolve_job_def("finance_corrections").execute_in_process(
         instance=instance,
         run_config={"ops": {"reverse_etl__erp__billing_schedules": {"config": {
-            "plan_id": plan_id, "approver": "Dana Controller"}}}})
+            "plan_id": plan_id, "approver": "finance.controller@example.com"}}}})
     assert corrections.success
     written = instance.get_latest_materialization_event(ERP_WRITE_KEY).asset_materialization.metadata
     assert written["status"].value == "complete" and written["verified_schedules"].value == 7

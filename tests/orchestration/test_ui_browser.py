@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PLAN_KEY = dg.AssetKey(["reverse_etl", "erp", "billing_schedule_plan"])
 LOCATION = "orchestration.definitions"  # workspace.yaml loads this python module: the code location's name
-APPROVER = "Dana Controller"
+APPROVER = "finance.controller@example.com"
 UI_TIMEOUT_MS = 60_000  # 2 cores, maybe shared with other tests: the UI's first GraphQL answers can be slow
 RUN_TIMEOUT_S = 300
 
@@ -116,9 +116,7 @@ def _launch_finance_corrections(page, url: str, plan_id: str) -> str:
 def _data_dirs(erp_sandbox, tmp_path: Path) -> tuple[Path, Path]:
     """A data dir pointing at the ERP sandbox, and a DAGSTER_HOME holding the project's instance settings."""
     data_dir, dagster_home = tmp_path / "data", tmp_path / "dagster_home"
-    (data_dir / "sandbox").mkdir(parents=True)
-    for name in ("endpoints.json", "manifest.json"):
-        shutil.copy(erp_sandbox.sandbox_dir / name, data_dir / "sandbox" / name)
+    erp_sandbox.copy_client_files(data_dir)
     dagster_home.mkdir()
     shutil.copy(REPO / "orchestration" / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     return data_dir, dagster_home

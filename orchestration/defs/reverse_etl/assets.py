@@ -58,7 +58,7 @@ def billing_schedules(context: dg.AssetExecutionContext, config: CorrectionsConf
         approval = runs.approve_plan(plan_id, config.approver, data_dir=base)
         context.log.info(f"plan {plan_id} approved by {approval['approver']} ({approval['items']} items)")
     else:
-        approved, why = runs.auto_approve_plan(plan_id, base, knobs.auto_apply_max_impact)
+        approved, why = runs.auto_approve_plan(plan_id, base)  # the configured threshold, never run config
         context.log.info(f"auto-apply policy for {plan_id}: {why}")
         if not approved:
             context.log.info(f"plan {plan_id} awaits a finance approval: launch finance_corrections with it")
