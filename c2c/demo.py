@@ -93,11 +93,12 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
 
 
 def _reset(base: Path) -> None:
-    """Forget earlier demo runs in this data dir: warehouse, dlt / dbt / Dagster state, the sandbox ERP's edits."""
+    """Forget earlier demo runs in this data dir: warehouse (and its ledger's anchors), dlt / dbt / Dagster state,
+    the sandbox ERP's edits."""
     warehouse = warehouse_path(base)
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)
-    for name in ("dlt", "state", "dbt", "dagster"):
+    for name in ("dlt", "state", "dbt", "dagster", "reverse_etl"):  # reverse_etl: the ledger's anchors (its key stays)
         shutil.rmtree(base / name, ignore_errors=True)
     for name in ("state", "run"):  # the ERP's persisted edits; pids, logs and credentials of stopped simulators
         shutil.rmtree(base / "sandbox" / name, ignore_errors=True)

@@ -17,6 +17,7 @@ A run ends `complete`, or `partial` when some writes ran out of retry budget (re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -60,6 +61,7 @@ class ApplyReport:
     alerts: list[str] = field(default_factory=list)
     seconds: float = 0.0
     erp: dict[str, Any] = field(default_factory=dict)
+    ledger: dict[str, Any] = field(default_factory=dict)  # the chain head anchored after the run (ledger_anchors.py)
 
     @property
     def status(self) -> str:
@@ -69,7 +71,7 @@ class ApplyReport:
         return {"plan_id": self.plan_id, "status": self.status, "written": self.written, "skipped": self.skipped,
                 "conflicts": self.conflicts, "rejected": self.rejected, "failed": self.failed,
                 "schedules": self.schedules, "resumed_in_flight": self.resumed_in_flight, "alerts": self.alerts,
-                "seconds": round(self.seconds, 2), "erp": self.erp}
+                "seconds": round(self.seconds, 2), "erp": self.erp, "ledger": self.ledger}
 
 
 def _lines(schedule: dict[str, Any]) -> list[dict[str, Any]]:
@@ -152,6 +154,18 @@ class Applier:
     def run(self) -> ApplyReport:
         t0 = time.perf_counter()
         scope = approved_scope(self.store, self.plan, data_dir=self.data_dir)  # raises before any ERP request
+        try:
+            self._apply(scope)
+        except BaseException:
+            with contextlib.suppress(Exception):  # whatever the ledger holds by then is anchored too
+                self.report.ledger = self.store.anchor(self.plan.plan_id, "apply")
+            raise
+        self.report.ledger = self.store.anchor(self.plan.plan_id, "apply")
+        self.report.seconds = time.perf_counter() - t0
+        self.report.erp = self.client.stats.public()
+        return self.report
+
+    def _apply(self, scope: set[str]) -> None:
         schedules = [s for s in self.plan.schedules if s["write_key"] in scope]
         last = self.store.last_outcomes([s["write_key"] for s in schedules])
         self.report.resumed_in_flight = sum(1 for r in last.values() if r["phase"] == "intent")
@@ -173,9 +187,6 @@ class Applier:
                 pending.append(schedule)
         self._write_all(pending)
         self.store.flush()
-        self.report.seconds = time.perf_counter() - t0
-        self.report.erp = self.client.stats.public()
-        return self.report
 
     def _write_all(self, pending: list[dict[str, Any]]) -> None:
         """Write every pending schedule with `max_concurrency` writers kept busy: the live state of each chunk
@@ -289,6 +300,7 @@ class VerifyReport:
     verified: int = 0
     mismatched: list[str] = field(default_factory=list)
     not_written: int = 0
+    ledger: dict[str, Any] = field(default_factory=dict)  # the chain head anchored after the verify entries
 
     def public(self) -> dict[str, Any]:
         return {"plan_id": self.plan_id, "verified": self.verified, "mismatched": self.mismatched,
@@ -315,4 +327,5 @@ def verify(store: Store, client: ErpClient, plan: Plan) -> VerifyReport:
             report.verified += 1
         else:
             report.mismatched.append(schedule["schedule_external_id"])
+    report.ledger = store.anchor(plan.plan_id, "verify")
     return report

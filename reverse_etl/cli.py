@@ -117,6 +117,9 @@ def apply(plan_id: str, as_json: bool) -> None:
              f"pending after errors {report.failed}\n"
              f"ERP requests {report.erp.get('requests')}, throttled {report.erp.get('throttled')}, "
              f"retries {report.erp.get('retries')}, peak in flight {report.erp.get('peak_in_flight')}")
+    if report.ledger:
+        human += (f"\nwrite ledger head: entry {report.ledger['last_entry_id']}, {report.ledger['head_hash'][:16]}… "
+                  "(anchored outside the warehouse)")
     for alert in report.alerts:
         human += f"\nALERT {alert}"
     if report.conflicts or report.rejected:
@@ -130,15 +133,17 @@ def apply(plan_id: str, as_json: bool) -> None:
 @click.argument("plan_id")
 @click.option("--json", "as_json", is_flag=True)
 def verify(plan_id: str, as_json: bool) -> None:
-    """Re-read every schedule the plan wrote and compare it with the plan; check the ledger's hash chain."""
+    """Check the write ledger (its keyed chain and anchored heads: the first bad entry is named), then re-read
+    every schedule the plan wrote and compare it with the plan."""
     from . import runs
 
     try:
+        intact, why = runs.ledger_intact()  # the ledger as found, before this verify appends to it
         report = runs.verify_plan(plan_id)
-        intact, why = runs.ledger_intact()
     except PlatformError as exc:
         _fail(exc)
-    payload = {**report.public(), "ledger_intact": intact}
+    payload = {**report.public(), "ledger_intact": intact, "ledger_problem": None if intact else why,
+               "ledger": report.ledger}
     human = (f"plan {plan_id}: {report.verified} schedules hold the approved lines, "
              f"{len(report.mismatched)} differ{(': ' + ', '.join(report.mismatched)) if report.mismatched else ''}; "
              f"{report.not_written} not written by this plan\nwrite ledger: {why}")

@@ -4,6 +4,7 @@ sandbox ERP holds the corrected schedules. Uses the second sandbox (it writes to
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -43,6 +44,10 @@ def test_nightly_refresh_then_finance_corrections(erp_sandbox, tmp_path: Path, m
     written = instance.get_latest_materialization_event(ERP_WRITE_KEY).asset_materialization.metadata
     assert written["status"].value == "complete" and written["verified_schedules"].value == 7
     assert written["conflicts"].value == 0 and written["rejected"].value == 0
+    anchors = [json.loads(line) for line in (tmp_path / "reverse_etl" / "ledger_anchors.jsonl").read_text().splitlines()]
+    applied = [a for a in anchors if a["op"] == "apply"][-1]  # the head anchored outside the warehouse
+    assert (written["ledger_entry_id"].value, written["ledger_head_hash"].value) == (
+        applied["last_entry_id"], applied["head_hash"])
     with Admin("netsuite", erp_sandbox.data_dir) as admin:
         assert sorted(admin.writes()["writes"].values()) == [1] * 7  # each schedule written once
         admin.reset_account()  # the next user of this sandbox starts from the planted drifts

@@ -68,7 +68,10 @@ def billing_schedules(context: dg.AssetExecutionContext, config: CorrectionsConf
     metadata = {"plan_id": plan_id, "approver": config.approver or "policy:auto-apply", "status": report.status,
                 "written": report.written, "skipped": report.skipped, "conflicts": report.conflicts,
                 "rejected": report.rejected, "pending": report.failed, "verified_schedules": verified.verified,
-                "mismatched_schedules": len(verified.mismatched), "erp_requests": report.erp.get("requests", 0)}
+                "mismatched_schedules": len(verified.mismatched), "erp_requests": report.erp.get("requests", 0),
+                # the write ledger's chain head after the apply, also anchored outside the warehouse
+                "ledger_entry_id": report.ledger.get("last_entry_id", 0),
+                "ledger_head_hash": report.ledger.get("head_hash", "")}
     if report.status != "complete" or verified.mismatched:
         raise dg.Failure(description=f"the corrections of {plan_id} are not complete "
                                      f"({report.status}; mismatched {verified.mismatched})", metadata=metadata)
