@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .approval import approved_scope
+from .approval import valid_approvals
 from .erp_client import ErpClient, Landed
 from .erp_state import LiveSchedule, desired_state, read_currencies, read_jobs, read_schedules
 from .errors import (
@@ -62,6 +62,7 @@ class ApplyReport:
     seconds: float = 0.0
     erp: dict[str, Any] = field(default_factory=dict)
     ledger: dict[str, Any] = field(default_factory=dict)  # the chain head anchored after the run (ledger_anchors.py)
+    approved_by: list[str] = field(default_factory=list)  # who gave the valid approvals (or policy:auto-apply)
 
     @property
     def status(self) -> str:
@@ -71,7 +72,8 @@ class ApplyReport:
         return {"plan_id": self.plan_id, "status": self.status, "written": self.written, "skipped": self.skipped,
                 "conflicts": self.conflicts, "rejected": self.rejected, "failed": self.failed,
                 "schedules": self.schedules, "resumed_in_flight": self.resumed_in_flight, "alerts": self.alerts,
-                "seconds": round(self.seconds, 2), "erp": self.erp, "ledger": self.ledger}
+                "seconds": round(self.seconds, 2), "erp": self.erp, "ledger": self.ledger,
+                "approved_by": self.approved_by}
 
 
 def _lines(schedule: dict[str, Any]) -> list[dict[str, Any]]:
@@ -153,7 +155,8 @@ class Applier:
     # ---- the run ---------------------------------------------------------------------------------------
     def run(self) -> ApplyReport:
         t0 = time.perf_counter()
-        scope = approved_scope(self.store, self.plan, data_dir=self.data_dir)  # raises before any ERP request
+        # refused (ApprovalError) before any ERP request when no approval is valid
+        scope, self.report.approved_by = valid_approvals(self.store, self.plan, data_dir=self.data_dir)
         try:
             self._apply(scope)
         except BaseException:

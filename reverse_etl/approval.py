@@ -163,8 +163,14 @@ def _signed_scope(approval: dict[str, Any], plan: Plan, registry: Callable[[], R
 
 
 def approved_scope(store: Store, plan: Plan, *, data_dir: Path | None = None) -> set[str]:
-    """The write keys a valid approval covers as the plan is now; raises ApprovalError when none does.
-    The registry and the auto-apply threshold are read from the configuration now, never from the warehouse."""
+    """The write keys a valid approval covers as the plan is now; raises ApprovalError when none does."""
+    return valid_approvals(store, plan, data_dir=data_dir)[0]
+
+
+def valid_approvals(store: Store, plan: Plan, *, data_dir: Path | None = None) -> tuple[set[str], list[str]]:
+    """(the write keys valid approvals cover as the plan is now, who gave them); ApprovalError when none is
+    valid. The registry and the auto-apply threshold are read from the configuration now, never from the
+    warehouse."""
     approvals = store.rows("select * from reverse_etl.approvals where plan_id = ? order by approved_at",
                            [plan.plan_id])
     if not approvals:
@@ -178,6 +184,7 @@ def approved_scope(store: Store, plan: Plan, *, data_dir: Path | None = None) ->
 
     keys: set[str] = set()
     valid = False
+    approvers: list[str] = []
     problems = []
     for approval in approvals:
         if identity(approval["approver"]) == identity(plan.prepared_by):
@@ -197,10 +204,12 @@ def approved_scope(store: Store, plan: Plan, *, data_dir: Path | None = None) ->
                 continue
         valid = True
         keys |= {i["write_key"] for i in _scoped(plan, scope)}
+        if identity(approval["approver"]) not in approvers:
+            approvers.append(identity(approval["approver"]))
     if not valid:  # (a valid approval of an empty plan applies nothing, without an error)
         raise ApprovalError("no valid approval: " + "; ".join(problems) + "; nothing was sent to the ERP",
                             plan=plan.plan_id)
-    return keys
+    return keys, approvers
 
 
 def configured_threshold() -> Decimal | None:
