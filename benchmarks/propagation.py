@@ -161,7 +161,7 @@ def main() -> None:
                 run_vendor(vendor, say=lambda _: None)
             build_changed(base, as_of=manifest["as_of"])
             baseline = runs.plan(base)
-            runs.approve_plan(baseline.plan_id, "Benchmark Controller", data_dir=base)
+            runs.approve_plan(baseline.plan_id, "finance.controller@example.com", data_dir=base)  # sandbox demo
             runs.apply_plan(baseline.plan_id, base, say=lambda _: None)
             run_vendor("netsuite", say=lambda _: None)
             build_changed(base, as_of=manifest["as_of"])

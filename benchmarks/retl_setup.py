@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
-APPROVER = "Bench Approver"
+APPROVER = "finance.controller@example.com"  # the sandbox's demo approver (sandbox/approvers.py)
 
 
 @dataclass
@@ -102,6 +102,10 @@ def fresh_dir(bench: Bench, name: str, source: Path | None = None) -> Path:
     else:
         (path / "sandbox").mkdir(parents=True)
     shutil.copy(bench.endpoints_file, path / "sandbox" / "endpoints.json")
+    # the approvers' registry and the demo approver's key, which the sandbox wrote beside its endpoints
+    shutil.copy(bench.endpoints_file.with_name("approvers.toml"), path / "sandbox" / "approvers.toml")
+    shutil.copytree(bench.endpoints_file.with_name("approver-keys"), path / "sandbox" / "approver-keys",
+                    dirs_exist_ok=True)
     return path
 
 

@@ -72,8 +72,8 @@ def demo(size: str, seed: int, as_json: bool) -> None:
     """Run the whole chain with Dagster on the embedded sandbox and print a summary.
 
     From a clean demo state: generate the firm, start the four simulators, run the Dagster jobs
-    nightly_refresh (ingest, dbt build with tests, plan), finance_corrections (approve as a demo approver,
-    apply, verify) and nightly_refresh again; print rows per system, breaks found vs planted, the plan, what
+    nightly_refresh (ingest, dbt build with tests, plan), finance_corrections (the plan signed by the sandbox's
+    demo approver, applied, verified) and nightly_refresh again; print rows per system, breaks found vs planted, the plan, what
     was applied and the KPIs. `make ui` shows the runs afterwards.
     """
     from .demo import run_demo

@@ -5,7 +5,9 @@ runs reset) it generates the firm, starts the four simulators and runs the asset
 Dagster instance in `<data dir>/dagster` (so `make ui` shows these runs afterwards):
 1. `nightly_refresh`: ingest all four vendors (dlt), build every dbt model with its tests, plan the ERP
    corrections;
-2. `finance_corrections`: the plan approved by a named demo approver, applied exactly once, verified;
+2. the plan signed by the sandbox's demo approver (`finance.controller@example.com`, with its key in the data
+   dir) through the reverse ETL's approval API, as a finance approver signs with `c2c reverse-etl approve`;
+   then `finance_corrections` with that plan id: applied exactly once, verified;
 3. `nightly_refresh` again: the ERP re-ingested, the models rebuilt — no billing_schedule_drift left.
 Then it prints rows per system, breaks found vs planted by kind with money impact, the plan, what was
 applied and the KPIs, and how to open the UI."""
@@ -24,7 +26,7 @@ from typing import Any
 
 from core.paths import REPO_ROOT, warehouse_path
 
-DEMO_APPROVER = "Finance Controller (demo)"
+DEMO_APPROVER = "finance.controller@example.com"  # the sandbox's demo approver (sandbox/approvers.py)
 INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "instance" / "dagster.yaml"
 
 
@@ -33,7 +35,7 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
     from ingestion.run import dataset_rows
     from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY
     from reverse_etl.report import plan_table
-    from reverse_etl.runs import show
+    from reverse_etl.runs import approve_plan, show
     from sandbox.common.paths import sandbox_dir
     from sandbox.firm.generate import generate
     from sandbox.server import down, up
@@ -54,12 +56,16 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
     first = _run(defs, instance, "nightly_refresh", say)
     rows = {v: dataset_rows(v) for v in VENDORS}
     found = open_exceptions_by_kind(base)
-    plan_id = str(instance.get_latest_materialization_event(PLAN_KEY).asset_materialization.metadata["plan_id"].value)
+    plan_id = next(str(m.metadata["plan_id"].value) for m in (  # the plan this run made
+        e.event_specific_data.materialization for e in first.get_asset_materialization_events())
+        if m.asset_key == PLAN_KEY)
     plan, _ = show(plan_id, base)
 
-    say(f"Dagster job finance_corrections: plan {plan_id} approved by {DEMO_APPROVER}, applied, verified:")
+    approval = approve_plan(plan_id, DEMO_APPROVER, data_dir=base)  # the sandbox's demo key
+    say(f"plan {plan_id} signed by {approval['approver']} ({approval['key_fingerprint']})")
+    say(f"Dagster job finance_corrections: plan {plan_id} applied, verified:")
     _run(defs, instance, "finance_corrections", say, run_config={"ops": {"reverse_etl__erp__billing_schedules": {
-        "config": {"plan_id": plan_id, "approver": DEMO_APPROVER}}}})
+        "config": {"plan_id": plan_id}}}})
     written = instance.get_latest_materialization_event(ERP_WRITE_KEY).asset_materialization.metadata
 
     say("Dagster job nightly_refresh again: the ERP re-ingested, the models rebuilt:")
@@ -93,11 +99,12 @@ def run_demo(size: str, seed: int, say: Callable[[str], None]) -> tuple[dict[str
 
 
 def _reset(base: Path) -> None:
-    """Forget earlier demo runs in this data dir: warehouse, dlt / dbt / Dagster state, the sandbox ERP's edits."""
+    """Forget earlier demo runs in this data dir: warehouse (and its ledger's anchors), dlt / dbt / Dagster state,
+    the sandbox ERP's edits."""
     warehouse = warehouse_path(base)
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)
-    for name in ("dlt", "state", "dbt", "dagster"):
+    for name in ("dlt", "state", "dbt", "dagster", "reverse_etl"):  # reverse_etl: the ledger's anchors (its key stays)
         shutil.rmtree(base / name, ignore_errors=True)
     for name in ("state", "run"):  # the ERP's persisted edits; pids, logs and credentials of stopped simulators
         shutil.rmtree(base / "sandbox" / name, ignore_errors=True)

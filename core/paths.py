@@ -45,3 +45,24 @@ def endpoints_file(base: Path | None = None) -> Path:
 def manifest_file(base: Path | None = None) -> Path:
     """The sandbox's ground truth: size, seed, as-of date, counts and planted breaks."""
     return sandbox_dir(base) / "manifest.json"
+
+
+def approvers_file(base: Path | None = None) -> Path:
+    """The sandbox's registry of approvers (name, role, public key), read like a vendor settings file when no
+    registry is configured and the sandbox is the target."""
+    return sandbox_dir(base) / "approvers.toml"
+
+
+def approver_keys_dir(base: Path | None = None) -> Path:
+    """The private keys of the sandbox's demo approvers (0600 files `<approver>.pem`, in a 0700 directory)."""
+    return sandbox_dir(base) / "approver-keys"
+
+
+def ledger_key_file(base: Path | None = None) -> Path:
+    """The write ledger's HMAC key when `reverse_etl.ledger_key` is not set (made on first use, 0600)."""
+    return (base or data_dir()) / "keys" / "ledger.key"
+
+
+def ledger_anchors_file(base: Path | None = None) -> Path:
+    """The write ledger's chain heads, one line per apply or verify, outside the warehouse (append-only)."""
+    return (base or data_dir()) / "reverse_etl" / "ledger_anchors.jsonl"

@@ -17,6 +17,7 @@ A run ends `complete`, or `partial` when some writes ran out of retry budget (re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -25,9 +26,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from .approval import approved_scope
+from .approval import valid_approvals
 from .erp_client import ErpClient, Landed
 from .erp_state import LiveSchedule, desired_state, read_currencies, read_jobs, read_schedules
 from .errors import (
@@ -59,6 +61,8 @@ class ApplyReport:
     alerts: list[str] = field(default_factory=list)
     seconds: float = 0.0
     erp: dict[str, Any] = field(default_factory=dict)
+    ledger: dict[str, Any] = field(default_factory=dict)  # the chain head anchored after the run (ledger_anchors.py)
+    approved_by: list[str] = field(default_factory=list)  # who gave the valid approvals (or policy:auto-apply)
 
     @property
     def status(self) -> str:
@@ -68,7 +72,8 @@ class ApplyReport:
         return {"plan_id": self.plan_id, "status": self.status, "written": self.written, "skipped": self.skipped,
                 "conflicts": self.conflicts, "rejected": self.rejected, "failed": self.failed,
                 "schedules": self.schedules, "resumed_in_flight": self.resumed_in_flight, "alerts": self.alerts,
-                "seconds": round(self.seconds, 2), "erp": self.erp}
+                "seconds": round(self.seconds, 2), "erp": self.erp, "ledger": self.ledger,
+                "approved_by": self.approved_by}
 
 
 def _lines(schedule: dict[str, Any]) -> list[dict[str, Any]]:
@@ -103,8 +108,10 @@ def schedule_body(schedule: dict[str, Any], live: LiveSchedule | None, *, curren
 
 class Applier:
     def __init__(self, store: Store, client: ErpClient, plan: Plan, *, max_concurrency: int = 5,
-                 alert_after_rejections: int = 3, say: Callable[[str], None] = print) -> None:
+                 alert_after_rejections: int = 3, say: Callable[[str], None] = print,
+                 data_dir: Path | None = None) -> None:
         self.store, self.client, self.plan = store, client, plan
+        self.data_dir = data_dir  # where the approvers' registry of the sandbox is (core/paths.py)
         self.max_concurrency = max_concurrency
         self.alert_after = alert_after_rejections
         self.say = say
@@ -148,7 +155,20 @@ class Applier:
     # ---- the run ---------------------------------------------------------------------------------------
     def run(self) -> ApplyReport:
         t0 = time.perf_counter()
-        scope = approved_scope(self.store, self.plan)  # raises before any ERP call
+        # refused (ApprovalError) before any ERP request when no approval is valid
+        scope, self.report.approved_by = valid_approvals(self.store, self.plan, data_dir=self.data_dir)
+        try:
+            self._apply(scope)
+        except BaseException:
+            with contextlib.suppress(Exception):  # whatever the ledger holds by then is anchored too
+                self.report.ledger = self.store.anchor(self.plan.plan_id, "apply")
+            raise
+        self.report.ledger = self.store.anchor(self.plan.plan_id, "apply")
+        self.report.seconds = time.perf_counter() - t0
+        self.report.erp = self.client.stats.public()
+        return self.report
+
+    def _apply(self, scope: set[str]) -> None:
         schedules = [s for s in self.plan.schedules if s["write_key"] in scope]
         last = self.store.last_outcomes([s["write_key"] for s in schedules])
         self.report.resumed_in_flight = sum(1 for r in last.values() if r["phase"] == "intent")
@@ -170,9 +190,6 @@ class Applier:
                 pending.append(schedule)
         self._write_all(pending)
         self.store.flush()
-        self.report.seconds = time.perf_counter() - t0
-        self.report.erp = self.client.stats.public()
-        return self.report
 
     def _write_all(self, pending: list[dict[str, Any]]) -> None:
         """Write every pending schedule with `max_concurrency` writers kept busy: the live state of each chunk
@@ -286,6 +303,7 @@ class VerifyReport:
     verified: int = 0
     mismatched: list[str] = field(default_factory=list)
     not_written: int = 0
+    ledger: dict[str, Any] = field(default_factory=dict)  # the chain head anchored after the verify entries
 
     def public(self) -> dict[str, Any]:
         return {"plan_id": self.plan_id, "verified": self.verified, "mismatched": self.mismatched,
@@ -312,4 +330,5 @@ def verify(store: Store, client: ErpClient, plan: Plan) -> VerifyReport:
             report.verified += 1
         else:
             report.mismatched.append(schedule["schedule_external_id"])
+    report.ledger = store.anchor(plan.plan_id, "verify")
     return report

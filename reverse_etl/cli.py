@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -111,22 +112,32 @@ def show(plan_id: str, as_json: bool) -> None:
 
 @reverse_etl.command()
 @click.argument("plan_id")
-@click.option("--approver", required=True, help="Who approves (never the pipeline identity that prepared the plan).")
+@click.option("--approver", required=True,
+              help="Your name in the approvers' registry (never the pipeline identity that prepared the plan).")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Your Ed25519 private key (PEM; default: setting reverse_etl.approver_key_file, or the sandbox "
+                   "demo approver's key). Prompts for its passphrase when it is encrypted.")
 @click.option("--contracts", default=None, help="Approve only these contracts (comma-separated CLM ids or contract keys).")
 @click.option("--json", "as_json", is_flag=True)
-def approve(plan_id: str, approver: str, contracts: str | None, as_json: bool) -> None:
-    """Record an approval of the plan (all of it, or chosen contracts)."""
+def approve(plan_id: str, approver: str, key_file: Path | None, contracts: str | None, as_json: bool) -> None:
+    """Sign and record your approval of the plan (all of it, or chosen contracts)."""
     from . import runs
+    from .approvers import KeyPassphraseNeeded
 
     scope = _ids(contracts)
     _known(scope)
     try:
-        record = runs.approve_plan(plan_id, approver, scope)
+        try:
+            record = runs.approve_plan(plan_id, approver, scope, key_file=key_file)
+        except KeyPassphraseNeeded:
+            passphrase = click.prompt("passphrase of your signing key", hide_input=True, err=True)
+            record = runs.approve_plan(plan_id, approver, scope, key_file=key_file, passphrase=passphrase.encode())
     except PlatformError as exc:
         _fail(exc)
     emit(as_json, {k: plain(v) for k, v in record.items()},
          f"plan {plan_id} approved by {record['approver']} ({record['items']} items"
-         f"{', contracts ' + ', '.join(scope) if scope else ''})\nnext: c2c reverse-etl apply {plan_id}")
+         f"{', contracts ' + ', '.join(scope) if scope else ''}; signed with {record['key_fingerprint']})"
+         f"\nnext: c2c reverse-etl apply {plan_id}")
 
 
 @reverse_etl.command()
@@ -145,6 +156,9 @@ def apply(plan_id: str, as_json: bool) -> None:
              f"pending after errors {report.failed}\n"
              f"ERP requests {report.erp.get('requests')}, throttled {report.erp.get('throttled')}, "
              f"retries {report.erp.get('retries')}, peak in flight {report.erp.get('peak_in_flight')}")
+    if report.ledger:
+        human += (f"\nwrite ledger head: entry {report.ledger['last_entry_id']}, {report.ledger['head_hash'][:16]}… "
+                  "(anchored outside the warehouse)")
     for alert in report.alerts:
         human += f"\nALERT {alert}"
     if report.conflicts or report.rejected:
@@ -158,15 +172,17 @@ def apply(plan_id: str, as_json: bool) -> None:
 @click.argument("plan_id")
 @click.option("--json", "as_json", is_flag=True)
 def verify(plan_id: str, as_json: bool) -> None:
-    """Re-read every schedule the plan wrote and compare it with the plan; check the ledger's hash chain."""
+    """Check the write ledger (its keyed chain and anchored heads: the first bad entry is named), then re-read
+    every schedule the plan wrote and compare it with the plan."""
     from . import runs
 
     try:
+        intact, why = runs.ledger_intact()  # the ledger as found, before this verify appends to it
         report = runs.verify_plan(plan_id)
-        intact, why = runs.ledger_intact()
     except PlatformError as exc:
         _fail(exc)
-    payload = {**report.public(), "ledger_intact": intact}
+    payload = {**report.public(), "ledger_intact": intact, "ledger_problem": None if intact else why,
+               "ledger": report.ledger}
     human = (f"plan {plan_id}: {report.verified} schedules hold the approved lines, "
              f"{len(report.mismatched)} differ{(': ' + ', '.join(report.mismatched)) if report.mismatched else ''}; "
              f"{report.not_written} not written by this plan\nwrite ledger: {why}")

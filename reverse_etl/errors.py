@@ -27,9 +27,11 @@ class PlanNotFoundError(ReverseEtlError):
 
 
 class ApprovalError(ReverseEtlError):
-    """Apply refused before any ERP call: unapproved, self-approved, or the items changed after approval."""
+    """Apply refused before any ERP request: unapproved, not signed by a registered approver, self-approved, or
+    the plan changed after the approval."""
 
-    hint = "have a finance approver (not the pipeline identity) approve the plan as it is now"
+    hint = ("have a registered finance approver (not the pipeline identity) sign the plan as it is now: "
+            "`c2c reverse-etl approve <plan> --approver <name>` (reverse_etl/README.md \"Approvers\")")
 
 
 class ErpError(ReverseEtlError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ from core.paths import warehouse_path
 from core.retry import RetryPolicy
 
 from .apply import Applier, ApplyReport, VerifyReport, verify
-from .approval import approve, auto_approve
+from .approval import approve, approved_scope, approver_of, auto_approve, configured_threshold
+from .approvers import key_file_for, load_private_key, load_registry
 from .erp_client import ErpClient
 from .errors import PlanNotFoundError
 from .plan import Plan, load, make_plan, save
@@ -61,17 +61,23 @@ def show(plan_id: str, data_dir: Path | None = None) -> tuple[Plan, dict[str, An
         return found, {"approvals": approvals, "outcomes": {r["outcome"]: r["n"] for r in outcomes}}
 
 
-def approve_plan(plan_id: str, approver: str, contracts: list[str] | None = None,
-                 data_dir: Path | None = None) -> dict[str, Any]:
+def approve_plan(plan_id: str, approver: str, contracts: list[str] | None = None, data_dir: Path | None = None,
+                 *, key_file: Path | None = None, passphrase: bytes | None = None) -> dict[str, Any]:
+    """Sign and record an approval as the registered approver, with their private key (`key_file`, else the
+    setting reverse_etl.approver_key_file, else — the sandbox's registry only — the sandbox's demo key)."""
+    registry = load_registry(data_dir)
     with opened(data_dir) as store:
-        return approve(store, load(store, plan_id), approver=approver, contracts=contracts)
+        found = load(store, plan_id)
+        approver_of(found, approver, registry)  # a name that may not approve is refused before a key is read
+        key = load_private_key(key_file_for(approver, registry, key_file, data_dir), passphrase)
+        return approve(store, found, approver=approver, private_key=key, registry=registry, contracts=contracts)
 
 
-def auto_approve_plan(plan_id: str, data_dir: Path | None = None, threshold: Decimal | None = None) -> tuple[bool, str]:
-    knobs = Knobs.load()
+def auto_approve_plan(plan_id: str, data_dir: Path | None = None) -> tuple[bool, str]:
+    """Approve by the auto-apply policy when the configured threshold (reverse_etl.auto_apply_max_impact)
+    covers the plan; apply checks the policy again against the configuration."""
     with opened(data_dir) as store:
-        return auto_approve(store, load(store, plan_id),
-                            threshold if threshold is not None else knobs.auto_apply_max_impact)
+        return auto_approve(store, load(store, plan_id), configured_threshold())
 
 
 def apply_plan(plan_id: str, data_dir: Path | None = None, knobs: Knobs | None = None,
@@ -79,12 +85,10 @@ def apply_plan(plan_id: str, data_dir: Path | None = None, knobs: Knobs | None =
     knobs = knobs or Knobs.load()
     with opened(data_dir) as store:
         found = load(store, plan_id)
-        from .approval import approved_scope
-
-        approved_scope(store, found)  # refuse before even building the ERP client
+        approved_scope(store, found, data_dir=data_dir)  # refuse before even building the ERP client
         with erp_client(knobs) as client:
             return Applier(store, client, found, max_concurrency=knobs.max_concurrency,
-                           alert_after_rejections=knobs.alert_after_rejections, say=say).run()
+                           alert_after_rejections=knobs.alert_after_rejections, say=say, data_dir=data_dir).run()
 
 
 def verify_plan(plan_id: str, data_dir: Path | None = None, knobs: Knobs | None = None) -> VerifyReport:

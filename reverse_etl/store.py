@@ -1,7 +1,9 @@
 """The `reverse_etl` schema of the warehouse: plans, their schedules and items, approvals, the write ledger
 and dead letters. Every table is append-only: rows are inserted, never updated or deleted (NIST AU-9). The
-write ledger is also hash-chained (each entry's hash covers the previous one), so an edit is detectable:
-`Store.ledger_intact()`.
+write ledger is also chained with HMAC-SHA256 under a key the warehouse does not hold (ledger_key.py): each
+entry's hash covers its content and the previous entry's hash. Each apply and verify anchors the chain's
+head outside the warehouse (ledger_anchors.py). An edited, reordered or removed entry, a deleted tail or a
+chain recomputed without the key is detected, naming the first bad entry: `Store.ledger_intact()`.
 
 One connection, used under a lock. The apply's worker threads append to the write ledger through one ledger
 thread that group-commits whatever is queued: an intent is committed (durable) before its request is sent,
@@ -11,6 +13,7 @@ and five writers finishing together cost one commit, not five.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -84,6 +87,11 @@ create table if not exists reverse_etl.approvals (
     items_digest varchar not null,
     policy varchar not null
 );
+-- an approver's approval is signed (reverse_etl/approvers.py): the exact text signed, its Ed25519 signature and
+-- the fingerprint of the registered key it verifies with (added later, hence the alters)
+alter table reverse_etl.approvals add column if not exists signed_payload varchar;
+alter table reverse_etl.approvals add column if not exists signature varchar;
+alter table reverse_etl.approvals add column if not exists key_fingerprint varchar;
 create table if not exists reverse_etl.write_ledger (
     entry_id bigint primary key,
     recorded_at timestamp not null,
@@ -134,6 +142,7 @@ class Store:
     path: Path
     read_only: bool = False  # reads only: opened read-only, the schema neither created nor migrated
     create: bool = True  # False: a missing warehouse is an error (core.errors.WarehouseMissingError)
+    data_dir: Path | None = None  # where the ledger's key file and anchors are (default: the warehouse's dir)
 
     def __post_init__(self) -> None:
         # the platform's one way in (core/warehouse.py): a busy file is waited for, then a typed error naming
@@ -141,6 +150,7 @@ class Store:
         self.conn = warehouse.open_duckdb(self.path, read_only=self.read_only, create=self.create)
         self.lock = threading.RLock()
         self._tail: tuple[int, str] | None = None  # (entry_id, entry_hash) of the ledger's last entry
+        self._key: bytes | None = None  # the ledger's HMAC key, read (or made) on the first append
         self._queue: list[tuple[dict[str, Any], threading.Event]] = []
         self._queue_lock = threading.Lock()
         self._queue_ready = threading.Condition(self._queue_lock)
@@ -250,14 +260,26 @@ class Store:
                 for _, done in batch:
                     done.set()
 
+    def _base(self) -> Path:
+        return self.data_dir or self.path.parent
+
+    def _ledger_key(self, *, create: bool) -> bytes | None:
+        if self._key is None:
+            from .ledger_key import ledger_key
+
+            self._key = ledger_key(self._base(), create=create)
+        return self._key
+
     def _append(self, batch: list[tuple[dict[str, Any], threading.Event]]) -> None:
+        key = self._ledger_key(create=True)
+        assert key is not None
         for _ in range(3):
             entry_id, prev = self._tail if self._tail else self._read_tail()
             rows = []
             for entry, _ in batch:
                 entry_id += 1
                 row = {"entry_id": entry_id, **entry, "prev_hash": prev}
-                row["entry_hash"] = prev = hashlib.sha256((prev + _canonical(_chain_view(row))).encode()).hexdigest()
+                row["entry_hash"] = prev = _chain_hash(key, prev, row)
                 rows.append(row)
             cols = list(rows[0])
             self.conn.execute("begin")
@@ -287,15 +309,56 @@ class Store:
         where, params = ("where plan_id = ?", [plan_id]) if plan_id else ("", [])
         return self.rows(f"select * from reverse_etl.write_ledger {where} order by entry_id", params)
 
+    def ledger_head(self) -> tuple[int, str]:
+        """(entry id, hash) of the ledger's last entry, everything queued written first; (0, GENESIS) when empty."""
+        if self._writer is not None:
+            self.flush()
+        with self.lock:
+            return self._read_tail()
+
+    def anchor(self, plan_id: str, op: str) -> dict[str, Any]:
+        """Append the chain's head to the anchor file outside the warehouse (fsynced); return the anchor."""
+        from . import ledger_anchors
+
+        entry_id, head = self.ledger_head()
+        return ledger_anchors.append(self._base(), op=op, plan_id=plan_id, last_entry_id=entry_id, head_hash=head)
+
     def ledger_intact(self) -> tuple[bool, str]:
+        """(True, "intact"), or False and the first bad entry: an edit, a removal or reorder, a chain recomputed
+        without the key, or a tail deleted after an apply or verify anchored its head."""
+        from . import ledger_anchors
+
+        entries = self.rows("select * from reverse_etl.write_ledger order by entry_id")
+        key = self._ledger_key(create=False)
+        if entries and key is None:
+            return False, ("the ledger's key is missing (setting reverse_etl.ledger_key, or the key file in the "
+                           "data dir): its chain cannot be checked")
         prev = GENESIS
-        for entry in self.rows("select * from reverse_etl.write_ledger order by entry_id"):
+        for entry in entries:
             if entry["prev_hash"] != prev:
-                return False, f"entry {entry['entry_id']}: its previous-hash link is broken (a row was removed)"
-            expected = hashlib.sha256((prev + _canonical(_chain_view(entry))).encode()).hexdigest()
-            if entry["entry_hash"] != expected:
-                return False, f"entry {entry['entry_id']}: its content changed after it was written"
+                return False, (f"entry {entry['entry_id']}: its link to the previous entry is broken (an entry "
+                               "before it was removed, or entries were reordered)")
+            if not hmac.compare_digest(entry["entry_hash"], _chain_hash(key, prev, entry)):
+                return False, (f"entry {entry['entry_id']}: its content changed after it was written, or the chain "
+                               "was recomputed without the ledger key")
             prev = entry["entry_hash"]
+        try:
+            anchors = ledger_anchors.read(self._base())
+        except ValueError as exc:
+            return False, f"the ledger's anchors cannot be read: {exc}"
+        by_id = {entry["entry_id"]: entry for entry in entries}
+        last = entries[-1]["entry_id"] if entries else 0
+        for anchor in anchors:
+            entry = by_id.get(anchor["last_entry_id"])
+            if anchor["last_entry_id"] == 0 and anchor["head_hash"] == GENESIS:
+                continue
+            where = f"the {anchor.get('op')} of {anchor.get('plan_id')} at {anchor.get('anchored_at')}"
+            if entry is None:
+                return False, (f"entry {anchor['last_entry_id']}: missing — {where} anchored the chain's head there, "
+                               f"and the ledger now ends at entry {last} (its tail was deleted)")
+            if not hmac.compare_digest(entry["entry_hash"], anchor["head_hash"]):
+                return False, (f"entry {anchor['last_entry_id']}: it is not the chain head {where} anchored (the "
+                               "ledger was rewritten from there)")
         return True, "intact"
 
     def last_outcomes(self, write_keys: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -308,6 +371,11 @@ class Store:
     def rejections(self, write_key: str) -> int:
         return int(self.rows("select count(*) as n from reverse_etl.dead_letters where write_key = ?",
                              [write_key])[0]["n"])
+
+
+def _chain_hash(key: bytes, prev: str, entry: dict[str, Any]) -> str:
+    """HMAC-SHA256 under the ledger key of the previous entry's hash and this entry's content."""
+    return hmac.new(key, (prev + _canonical(_chain_view(entry))).encode(), hashlib.sha256).hexdigest()
 
 
 def _chain_view(entry: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Running the four simulators: one process per vendor on loopback, started and stopped per data dir.
 
-`up` writes `<data dir>/sandbox/endpoints.json` once every simulator answers; `down` stops the processes
+`up` writes `<data dir>/sandbox/endpoints.json` once every simulator answers (and, before starting them, the
+demo approver's registry and key: sandbox/approvers.py); `down` stops the processes
 that this data dir's `up --detach` started (their PIDs are in `<data dir>/sandbox/run/`).
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from .approvers import write_demo_approver
 from .common.paths import REPO_ROOT, VENDORS, data_dir, firm_dir, key_dir, run_dir, sandbox_dir, state_dir
 from .common.vendor import load
 
@@ -103,6 +105,7 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
     base = base or data_dir()
     if not (firm_dir(base) / "params.json").exists():
         raise SandboxError(f"no generated firm under {firm_dir(base)}; run `c2c sandbox generate` first")
+    write_demo_approver(base)  # the demo finance approver's key and the approvers' registry (kept if present)
     already = running(base)
     if len(already) == len(VENDORS):
         log("sandbox already running for this data dir")

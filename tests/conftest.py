@@ -25,6 +25,16 @@ class RunningSandbox:
     def sandbox_dir(self) -> Path:
         return self.data_dir / "sandbox"
 
+    def copy_client_files(self, base: Path) -> None:
+        """What the sandbox writes for its clients, copied into another data dir that uses this sandbox: the
+        endpoints, the manifest, the approvers' registry and the demo approver's key (modes kept)."""
+        import shutil
+
+        (base / "sandbox").mkdir(parents=True, exist_ok=True)
+        for name in ("endpoints.json", "manifest.json", "approvers.toml"):
+            shutil.copy(self.sandbox_dir / name, base / "sandbox" / name)
+        shutil.copytree(self.sandbox_dir / "approver-keys", base / "sandbox" / "approver-keys", dirs_exist_ok=True)
+
     def client(self, vendor: str) -> Any:
         """An httpx client of the vendor's simulator, signed in as the platform's reader (a user acting in
         the vendor, for tests that change what the platform then reads)."""

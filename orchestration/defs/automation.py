@@ -1,8 +1,8 @@
 """Jobs, schedules and sensors in one place (STYLE.md §2).
 
 - `nightly_refresh` (02:00): every asset but the ERP write.
-- `finance_corrections`: the ERP write for an approved plan (plan_id + approver in the run config; launched
-  from the UI's launchpad).
+- `finance_corrections`: the ERP write for a plan an approver signed (`c2c reverse-etl approve`); its plan_id
+  in the run config (launched from the UI's launchpad); a plan without a valid signed approval is refused.
 - `amendment_propagation`: launched by the Ironclad sensor for each approved change order: the incremental
   Ironclad ingest, the dbt models between it and the plan (with their tests), a plan of the amended contract
   only, and the ERP write when the auto-apply policy allows it (otherwise the plan waits for finance). The
@@ -41,8 +41,9 @@ nightly_refresh = dg.define_asset_job(
     description="Ingest all four vendors, build every dbt model with its tests, plan the ERP corrections.")
 finance_corrections = dg.define_asset_job(
     "finance_corrections", selection=dg.AssetSelection.assets(ERP_WRITE_KEY), executor_def=dg.in_process_executor,
-    description="Approve (the named approver), apply and verify a correction plan: plan_id and approver in "
-                "the run config (ops.reverse_etl__erp__billing_schedules.config).")
+    description="Apply and verify a correction plan an approver signed (`c2c reverse-etl approve`): its plan_id "
+                "in the run config (ops.reverse_etl__erp__billing_schedules.config); refused without a valid "
+                "signed approval.")
 amendment_propagation = dg.define_asset_job(
     "amendment_propagation",
     selection=dg.AssetSelection.assets(raw_key("ironclad", "records")).downstream()

@@ -8,7 +8,6 @@ plain fields here; a deployment may still bind any of them to `dg.EnvVar(...)`."
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -32,14 +31,13 @@ class ErpWriterResource(dg.ConfigurableResource):
     max_concurrency: int | None = None
     timeout_seconds: float | None = None
     max_attempts: int | None = None
-    auto_apply_max_impact: str | None = None  # a decimal, in the reporting currency
     alert_after_rejections: int | None = None
+    # no auto_apply_max_impact here: whoever launches a run could raise it in the run config; the policy's
+    # threshold is only the setting reverse_etl.auto_apply_max_impact, read when a plan is applied
 
     def knobs(self) -> Knobs:
-        impact = Decimal(self.auto_apply_max_impact) if self.auto_apply_max_impact else None
         return Knobs.load(max_concurrency=self.max_concurrency, timeout_seconds=self.timeout_seconds,
-                          max_attempts=self.max_attempts, auto_apply_max_impact=impact,
-                          alert_after_rejections=self.alert_after_rejections)
+                          max_attempts=self.max_attempts, alert_after_rejections=self.alert_after_rejections)
 
 
 @dg.definitions

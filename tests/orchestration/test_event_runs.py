@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -157,6 +159,100 @@ def test_an_approved_change_order_corrects_its_contracts_schedule_only(events_sa
     assert _erp_open_amount(events_sandbox, line_key) == new
 
 
+def test_two_interleaved_amendment_runs_each_apply_their_own_plan(events_sandbox, tmp_path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run A plans its contract; run B plans another before A's write step starts (the duckdb pool serialises
+    steps, not runs); A's write applies A's plan — read from A's own event log — not the newer plan of B."""
+    from orchestration.definitions import defs
+    from orchestration.defs.automation import ironclad_amendment_approvals
+    from orchestration.lib.keys import ERP_WRITE_KEY, PLAN_KEY
+    from reverse_etl import runs
+    from sandbox.admin import Admin
+
+    monkeypatch.setenv("REVERSE_ETL__AUTO_APPLY_MAX_IMPACT", "1000000000")  # the finance policy: auto-apply
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))  # file storage: two runs at once
+    changes = _open_milestone_changes(events_sandbox, 2)
+    (_, _, first, first_line, _), (_, _, second, second_line, _) = changes
+    _, cursor = _tick(ironclad_amendment_approvals, instance, None)
+    launched: dict[str, dg.RunRequest] = {}
+    wanted: dict[str, Decimal] = {}
+    with events_sandbox.client("ironclad") as ironclad:
+        for record_id, prop, contract, line_key, old in changes:
+            wanted[line_key] = Decimal(str(old["amount"])) + 1000
+            ironclad.patch(f"/records/{record_id}", json={"addProperties": {prop: {
+                "type": "monetary_amount", "value": {"amount": float(wanted[line_key]), "currency": old["currency"]}}}}
+                           ).raise_for_status()
+            requests, cursor = _tick(ironclad_amendment_approvals, instance, cursor)
+            # the cursor is inclusive: the previous change order comes again, with the run key Dagster already
+            # launched (and so skips)
+            requests = [r for r in requests if r.run_key not in {seen.run_key for seen in launched.values()}]
+            assert len(requests) == 1 and requests[0].tags["c2c/contracts"] == contract, [r.tags for r in requests]
+            launched[contract] = requests[0]
+
+    # A's plan is recorded in its event log, then A waits until B's plan is recorded too; so A's write step
+    # starts after B's plan exists. B waits, at the start of its write step, until A has finished.
+    first_planned, second_planned, first_done = threading.Event(), threading.Event(), threading.Event()
+    real_handle, real_auto_approve = instance.handle_new_event, runs.auto_approve_plan
+
+    def interleaved_handle(event: Any, *args: Any, **kwargs: Any) -> Any:
+        handled = real_handle(event, *args, **kwargs)
+        materialization = event.asset_materialization
+        if materialization is not None and materialization.asset_key == PLAN_KEY:
+            if threading.current_thread().name == "run-A":
+                first_planned.set()
+                assert second_planned.wait(600), "run B never planned"
+            elif threading.current_thread().name == "run-B":
+                second_planned.set()
+        return handled
+
+    def interleaved_auto_approve(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "run-B":
+            assert first_done.wait(600), "run A never finished"
+        return real_auto_approve(*args, **kwargs)
+
+    monkeypatch.setattr(instance, "handle_new_event", interleaved_handle)
+    monkeypatch.setattr(runs, "auto_approve_plan", interleaved_auto_approve)
+    results: dict[str, dg.ExecuteInProcessResult] = {}
+    run_ids = {first: str(uuid.uuid4()), second: str(uuid.uuid4())}
+
+    def run(contract: str, done: threading.Event | None = None) -> None:
+        try:
+            results[contract] = defs.resolve_job_def("amendment_propagation").execute_in_process(
+                instance=instance, tags=launched[contract].tags, run_id=run_ids[contract], raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+        finally:
+            if done is not None:
+                done.set()
+            else:
+                second_planned.set()  # B ended (failed early?): A goes on, and the asserts below say why
+
+    with Admin("netsuite", events_sandbox.data_dir) as admin:
+        admin.writes(reset=True)
+        run_a = threading.Thread(target=run, args=(first, first_done), name="run-A")
+        run_a.start()
+        assert first_planned.wait(600), "run A never planned"
+        run_b = threading.Thread(target=run, args=(second,), name="run-B")
+        run_b.start()
+        run_a.join(900)
+        run_b.join(900)
+        writes = admin.writes()["writes"]
+    latest = instance.get_latest_materialization_event(PLAN_KEY)
+    assert latest is not None and latest.run_id == run_ids[second], "the runs did not interleave"
+
+    for contract in (first, second):
+        result = results[contract]
+        assert result.success, contract
+        events = {e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
+                  for e in result.get_asset_materialization_events()}
+        plan, written = events[PLAN_KEY], events[ERP_WRITE_KEY]
+        assert plan["scope"].value == contract
+        assert written["plan_id"].value == plan["plan_id"].value, f"the run of {contract} applied another plan"
+        assert written["status"].value == "complete" and written["written"].value > 0
+    assert sorted(writes.values()) == [1, 1]  # each contract's schedule, once
+    assert _erp_open_amount(events_sandbox, first_line) == wanted[first_line]
+    assert _erp_open_amount(events_sandbox, second_line) == wanted[second_line]
+
+
 def _erp_open_amount(sandbox: RunningSandbox, line_key: str) -> Decimal | None:
     with sandbox.client("netsuite") as netsuite:
         items = netsuite.post("/query/v1/suiteql", headers={"Prefer": "transient"}, json={
@@ -168,15 +264,25 @@ def _erp_open_amount(sandbox: RunningSandbox, line_key: str) -> Decimal | None:
 def _open_milestone_change(sandbox: RunningSandbox) -> tuple[str, str, str, str, dict[str, Any]]:
     """(record id, property, contract, line key, old value) of a milestone an approved change order sets whose
     ERP schedule line is not invoiced yet."""
+    return _open_milestone_changes(sandbox, 1)[0]
+
+
+def _open_milestone_changes(sandbox: RunningSandbox, n: int) -> list[tuple[str, str, str, str, dict[str, Any]]]:
+    """`n` such milestones, each of another contract."""
     rows = _sql(sandbox, "select a.id, p.ironclad_id, a.properties from raw_ironclad.records a join "
                          "raw_ironclad.records p on p.id = a.parent_id where a.type = 'amendment' order by a.id")
+    found: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {}
     for record_id, contract, props in rows:
         props = json.loads(props) if isinstance(props, str) else props
-        if (props.get("approvalStatus") or {}).get("value") != "approved":
+        if contract in found or (props.get("approvalStatus") or {}).get("value") != "approved":
             continue
         for name, prop in sorted(props.items()):
             if name.startswith("milestone_") and name.endswith("_amount"):
                 line_key = f"{contract}-{name[len('milestone_'):-len('_amount')]}"
                 if _erp_open_amount(sandbox, line_key) is not None:
-                    return record_id, name, contract, line_key, prop["value"]
-    raise AssertionError("the tiny firm has no approved milestone change order with an open ERP line")
+                    found[contract] = (record_id, name, contract, line_key, prop["value"])
+                    break
+        if len(found) == n:
+            return list(found.values())
+    raise AssertionError(f"the tiny firm has fewer than {n} contracts with an approved milestone change order "
+                         "and an open ERP line")

@@ -1,7 +1,8 @@
 """The Dagster UI in a real browser (Debian's chromium driven by Playwright, no browser download): after a
 nightly refresh, `dagster dev` shows the graph from the raw tables to the ERP write and the correction plan;
-finance launches `finance_corrections` from the launchpad with the plan id and an approver; the run succeeds
-and the sandbox ERP holds the corrected schedules. Uses the second sandbox (it writes to the ERP).
+the approver signs the plan (the sandbox's demo approver, through the reverse ETL's approval API, as
+`c2c reverse-etl approve` does); finance launches `finance_corrections` from the launchpad with the plan id;
+the run succeeds and the sandbox ERP holds the corrected schedules. Uses the second sandbox (it writes to the ERP).
 
 On failure a screenshot of the page is left in the test's tmp dir (`ui-failure.png`), beside the
 `dagster dev` log (`dagster-dev.log`)."""
@@ -29,7 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PLAN_KEY = dg.AssetKey(["reverse_etl", "erp", "billing_schedule_plan"])
 LOCATION = "orchestration.definitions"  # workspace.yaml loads this python module: the code location's name
-APPROVER = "Dana Controller"
+APPROVER = "finance.controller@example.com"
 UI_TIMEOUT_MS = 60_000  # 2 cores, maybe shared with other tests: the UI's first GraphQL answers can be slow
 RUN_TIMEOUT_S = 300
 
@@ -57,8 +58,7 @@ def _run_config_yaml(plan_id: str) -> str:
     return ("ops:\n"
             "  reverse_etl__erp__billing_schedules:\n"
             "    config:\n"
-            f"      plan_id: {plan_id}\n"
-            f"      approver: {APPROVER}\n")
+            f"      plan_id: {plan_id}\n")
 
 
 def _wait_for_run(instance: dg.DagsterInstance, run_id: str, timeout: float = RUN_TIMEOUT_S) -> dg.DagsterRun:
@@ -94,7 +94,7 @@ def _launch_finance_corrections(page, url: str, plan_id: str) -> str:
     expect(page.locator('a[href="/assets/sync/sync_erp__billing_schedule_corrections_v1"]').first).to_be_visible()
     expect(page.locator('a[href="/assets/reverse_etl/erp/billing_schedules"]').first).to_be_visible()
 
-    # The launchpad of finance_corrections: the run config names the approved plan and the approver.
+    # The launchpad of finance_corrections: the run config names the signed plan.
     page.goto(f"{url}/locations/{LOCATION}/jobs/finance_corrections/playground")
     editor = page.locator(".CodeMirror").first
     expect(editor).to_be_visible(timeout=UI_TIMEOUT_MS)
@@ -116,9 +116,7 @@ def _launch_finance_corrections(page, url: str, plan_id: str) -> str:
 def _data_dirs(erp_sandbox, tmp_path: Path) -> tuple[Path, Path]:
     """A data dir pointing at the ERP sandbox, and a DAGSTER_HOME holding the project's instance settings."""
     data_dir, dagster_home = tmp_path / "data", tmp_path / "dagster_home"
-    (data_dir / "sandbox").mkdir(parents=True)
-    for name in ("endpoints.json", "manifest.json"):
-        shutil.copy(erp_sandbox.sandbox_dir / name, data_dir / "sandbox" / name)
+    erp_sandbox.copy_client_files(data_dir)
     dagster_home.mkdir()
     shutil.copy(REPO / "orchestration" / "instance" / "dagster.yaml", dagster_home / "dagster.yaml")
     return data_dir, dagster_home
@@ -127,7 +125,7 @@ def _data_dirs(erp_sandbox, tmp_path: Path) -> tuple[Path, Path]:
 def test_finance_corrections_launched_from_the_ui(erp_sandbox, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestration.definitions import defs
-    from reverse_etl.runs import verify_plan
+    from reverse_etl.runs import approve_plan, verify_plan
     from sandbox.admin import Admin
 
     _T0[0] = time.monotonic()
@@ -156,7 +154,8 @@ def test_finance_corrections_launched_from_the_ui(erp_sandbox, tmp_path: Path,
             assert nightly.success
             plan_id = str(instance.get_latest_materialization_event(PLAN_KEY).asset_materialization
                           .metadata["plan_id"].value)
-            _phase("nightly refresh (in-process)")
+            approve_plan(plan_id, APPROVER, data_dir=data_dir)  # signed with the sandbox's demo key
+            _phase("nightly refresh (in-process), plan signed")
             dev.wait_ready()
             _phase("dagster dev ready")
 

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import RunningSandbox
 
 VENDORS = ("salesforce", "ironclad", "kantata", "netsuite")
-APPROVER = "Dana Controller"
+APPROVER = "finance.controller@example.com"  # the sandbox's demo approver (sandbox/approvers.py)
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +34,7 @@ def golden(erp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
         admin.reset_account()
     base = tmp_path_factory.mktemp("retl-golden")
     (base / "sandbox").mkdir()
-    for name in ("endpoints.json", "manifest.json"):
-        shutil.copy(erp_sandbox.sandbox_dir / name, base / "sandbox" / name)
+    erp_sandbox.copy_client_files(base)
     old = os.environ.get("C2C_DATA_DIR")
     os.environ["C2C_DATA_DIR"] = str(base)
     try:
@@ -91,7 +90,8 @@ class Env:
         settings = Knobs.load(**knobs)
         with opened(self.data_dir) as store, erp_client(settings, **({"sleep": sleep} if sleep is not None else {})) as client:
             return Applier(store, client, load(store, plan_id), max_concurrency=settings.max_concurrency,
-                           alert_after_rejections=settings.alert_after_rejections, say=lambda _: None).run()
+                           alert_after_rejections=settings.alert_after_rejections, say=lambda _: None,
+                           data_dir=self.data_dir).run()
 
     def verify(self, plan_id: str) -> Any:
         from reverse_etl import runs

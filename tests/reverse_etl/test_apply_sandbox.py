@@ -80,9 +80,9 @@ def test_apply_refuses_without_a_valid_approval_and_calls_nothing(retl: Env) -> 
         runs.apply_plan(plan.plan_id, retl.data_dir)
     with pytest.raises(ApprovalError, match="cannot approve"):
         runs.approve_plan(plan.plan_id, plan.prepared_by, data_dir=retl.data_dir)
-    # an approval recorded by the preparer some other way is ignored
-    retl.sql("insert into reverse_etl.approvals values ('apr-x', ?, ?, now(), null, 'x', 'manual')",
-             [plan.plan_id, plan.prepared_by])
+    # an approval recorded by the preparer some other way is ignored (forgeries: test_approvals.py)
+    retl.sql("insert into reverse_etl.approvals (approval_id, plan_id, approver, approved_at, items_digest, policy) "
+             "values ('apr-x', ?, ?, now(), 'x', 'manual')", [plan.plan_id, plan.prepared_by])
     with pytest.raises(ApprovalError, match="own preparer"):
         runs.apply_plan(plan.plan_id, retl.data_dir)
     # approved, then the items changed (a row slipped into the plan): stale approval
@@ -108,12 +108,15 @@ def test_approval_of_chosen_contracts_applies_only_those(retl: Env) -> None:
                                    "where phase = 'outcome'")} == written
 
 
-def test_auto_apply_policy_is_off_by_default_and_honours_its_threshold(retl: Env) -> None:
+def test_auto_apply_policy_is_off_by_default_and_honours_its_threshold(retl: Env,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     plan = retl.plan()
     assert runs.auto_approve_plan(plan.plan_id, retl.data_dir) == (
         False, "auto-apply is off (reverse_etl.auto_apply_max_impact is not set)")
-    assert runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal(1))[0] is False
-    approved, why = runs.auto_approve_plan(plan.plan_id, retl.data_dir, threshold=Decimal(1000000))
+    monkeypatch.setenv("REVERSE_ETL__AUTO_APPLY_MAX_IMPACT", "1")
+    assert runs.auto_approve_plan(plan.plan_id, retl.data_dir)[0] is False
+    monkeypatch.setenv("REVERSE_ETL__AUTO_APPLY_MAX_IMPACT", "1000000")
+    approved, why = runs.auto_approve_plan(plan.plan_id, retl.data_dir)
     assert approved, why
     assert retl.apply(plan.plan_id).status == "complete"
     assert retl.sql("select approver, policy from reverse_etl.approvals where plan_id = ?", [plan.plan_id]) == [

@@ -37,6 +37,12 @@
     {{- config_text_var('reporting_currency', pattern='[A-Z]{3}', what="an ISO 4217 currency code") -}}
 {%- endmacro %}
 
+{% macro erp_schedule_external_id_prefix() -%}
+    {{- config_text_var(
+        'erp_schedule_external_id_prefix', pattern='[A-Za-z0-9_-]*', what="an external-id prefix (letters, digits, _ and -)"
+    ) -}}
+{%- endmacro %}
+
 {% macro config_value_error(name, value, what) -%}
     {%- set shown = (value | string)[:60] -%}
     {{ exceptions.raise_compiler_error("var " ~ name ~ " must be " ~ what ~ ", not " ~ (shown | tojson)

@@ -51,7 +51,7 @@ select
     cast(drifting.contract_key as {{ dbt.type_string() }}) as contract_key,
     cast(drifting.clm_contract_id as {{ dbt.type_string() }}) as clm_contract_id,
     cast(drifting.erp_billing_schedule_id as {{ dbt.type_string() }}) as erp_billing_schedule_id,
-    cast({{ config_text_var("erp_schedule_external_id_prefix", pattern="[A-Za-z0-9_-]*", what="an external-id prefix (letters, digits, _ and -)") }} || drifting.clm_contract_id as {{ dbt.type_string() }})
+    cast({{ erp_schedule_external_id_prefix() }} || drifting.clm_contract_id as {{ dbt.type_string() }})
         as erp_billing_schedule_external_id,
 
     -- attributes
