@@ -13,7 +13,6 @@ and five writers finishing together cost one commit, not five.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -26,6 +25,9 @@ from typing import Any, Self
 import duckdb
 
 from core import warehouse
+
+from . import ledger_chain
+from .ledger_chain import GENESIS, canonical_json
 
 DDL = """
 create schema if not exists reverse_etl;
@@ -120,7 +122,6 @@ create table if not exists reverse_etl.dead_letters (
     rejection_number integer not null
 );
 """
-GENESIS = "0" * 64
 
 SUCCESS = ("written", "landed", "already_applied")
 
@@ -129,12 +130,8 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
-
-
 def digest(rows: list[Any]) -> str:
-    return hashlib.sha256(_canonical(rows).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
 
 @dataclass
@@ -279,7 +276,7 @@ class Store:
             for entry, _ in batch:
                 entry_id += 1
                 row = {"entry_id": entry_id, **entry, "prev_hash": prev}
-                row["entry_hash"] = prev = _chain_hash(key, prev, row)
+                row["entry_hash"] = prev = ledger_chain.chain_hash(key, prev, row)
                 rows.append(row)
             cols = list(rows[0])
             self.conn.execute("begin")
@@ -324,42 +321,16 @@ class Store:
         return ledger_anchors.append(self._base(), op=op, plan_id=plan_id, last_entry_id=entry_id, head_hash=head)
 
     def ledger_intact(self) -> tuple[bool, str]:
-        """(True, "intact"), or False and the first bad entry: an edit, a removal or reorder, a chain recomputed
-        without the key, or a tail deleted after an apply or verify anchored its head."""
+        """(True, "intact"), or False and the first bad entry (ledger_chain.check says what it looks for)."""
         from . import ledger_anchors
 
         entries = self.rows("select * from reverse_etl.write_ledger order by entry_id")
         key = self._ledger_key(create=False)
-        if entries and key is None:
-            return False, ("the ledger's key is missing (setting reverse_etl.ledger_key, or the key file in the "
-                           "data dir): its chain cannot be checked")
-        prev = GENESIS
-        for entry in entries:
-            if entry["prev_hash"] != prev:
-                return False, (f"entry {entry['entry_id']}: its link to the previous entry is broken (an entry "
-                               "before it was removed, or entries were reordered)")
-            if not hmac.compare_digest(entry["entry_hash"], _chain_hash(key, prev, entry)):
-                return False, (f"entry {entry['entry_id']}: its content changed after it was written, or the chain "
-                               "was recomputed without the ledger key")
-            prev = entry["entry_hash"]
         try:
             anchors = ledger_anchors.read(self._base())
         except ValueError as exc:
             return False, f"the ledger's anchors cannot be read: {exc}"
-        by_id = {entry["entry_id"]: entry for entry in entries}
-        last = entries[-1]["entry_id"] if entries else 0
-        for anchor in anchors:
-            entry = by_id.get(anchor["last_entry_id"])
-            if anchor["last_entry_id"] == 0 and anchor["head_hash"] == GENESIS:
-                continue
-            where = f"the {anchor.get('op')} of {anchor.get('plan_id')} at {anchor.get('anchored_at')}"
-            if entry is None:
-                return False, (f"entry {anchor['last_entry_id']}: missing — {where} anchored the chain's head there, "
-                               f"and the ledger now ends at entry {last} (its tail was deleted)")
-            if not hmac.compare_digest(entry["entry_hash"], anchor["head_hash"]):
-                return False, (f"entry {anchor['last_entry_id']}: it is not the chain head {where} anchored (the "
-                               "ledger was rewritten from there)")
-        return True, "intact"
+        return ledger_chain.check(entries, key, anchors)
 
     def last_outcomes(self, write_keys: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The latest ledger entry of each write key (any plan): its outcome, or an intent without one."""
@@ -371,18 +342,6 @@ class Store:
     def rejections(self, write_key: str) -> int:
         return int(self.rows("select count(*) as n from reverse_etl.dead_letters where write_key = ?",
                              [write_key])[0]["n"])
-
-
-def _chain_hash(key: bytes, prev: str, entry: dict[str, Any]) -> str:
-    """HMAC-SHA256 under the ledger key of the previous entry's hash and this entry's content."""
-    return hmac.new(key, (prev + _canonical(_chain_view(entry))).encode(), hashlib.sha256).hexdigest()
-
-
-def _chain_view(entry: dict[str, Any]) -> dict[str, Any]:
-    view = {k: v for k, v in entry.items() if k not in ("entry_hash", "prev_hash")}
-    if isinstance(view.get("recorded_at"), datetime):
-        view["recorded_at"] = view["recorded_at"].isoformat(timespec="microseconds")
-    return view
 
 
 def _param(value: Any) -> Any:

@@ -18,7 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from core.errors import ConfigError
-from reverse_etl.store import GENESIS, Store, _canonical, _chain_view
+from reverse_etl.ledger_chain import GENESIS, _chain_view
+from reverse_etl.ledger_chain import canonical_json as _canonical
+from reverse_etl.store import Store
 
 from .conftest import Env
 
