@@ -179,26 +179,17 @@ def open_duckdb(path: Path | None = None, *, read_only: bool = False, create: bo
             ensure_data_dir(path.parent)
         except PermissionError as exc:
             raise WarehousePermissionError(f"cannot create the warehouse {path} ({exc})", path=path) from exc
-    policy = busy_policy()
-    wait = sleep or _sleep
-    for attempt in range(policy.max_attempts):
+    def connect_once() -> Any:
         try:
-            conn = duckdb.connect(str(path), read_only=read_only)
-            break
+            return duckdb.connect(str(path), read_only=read_only)
         except duckdb.ConnectionException as exc:
             if read_only and "different configuration" in str(exc):
                 # this process already has the file open read-write (dbt in-process, a store): DuckDB
                 # shares that instance, so read through it (the file exists; nothing is created)
-                return open_duckdb(path, sleep=sleep)
+                return duckdb.connect(str(path))
             raise
-        except duckdb.Error as exc:
-            error = warehouse_error(exc, path)
-            if error is None:
-                raise
-            if isinstance(error, WarehouseBusyError) and attempt + 1 < policy.max_attempts:
-                wait(policy.backoff(attempt))
-                continue
-            raise _after_attempts(error, policy.max_attempts) from exc
+
+    conn = when_free(connect_once, path=path, sleep=sleep)
     if creating:
         _owner_only(path)
     try:
