@@ -35,8 +35,8 @@ select
     cast(schedules.erp_billing_schedule_id as {{ dbt.type_string() }}) as erp_billing_schedule_id,
     contracts.currency_code,
     cast(per_contract.differing_lines as integer) as differing_lines,
-    per_contract.desired_open_amount,
-    per_contract.erp_open_amount,
+    cast(per_contract.desired_open_amount as {{ money_type() }}) as desired_open_amount,
+    cast(per_contract.erp_open_amount as {{ money_type() }}) as erp_open_amount,
     cast(per_contract.desired_open_amount - per_contract.erp_open_amount as {{ money_type() }}) as impact_amount
 from per_contract
 inner join contracts on contracts.contract_key = per_contract.contract_key
