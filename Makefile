@@ -8,7 +8,7 @@ PY_PACKAGES := core transform_runner c2c sandbox ingestion transform orchestrati
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install demo ui test test-fast test-integration sandbox-up sandbox-down lint lint-sql bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
+.PHONY: install demo ui test test-fast test-integration update-snapshots sandbox-up sandbox-down lint lint-sql bench bench-generate bench-serve bench-ingest bench-incremental bench-writeback bench-recovery bench-propagation clean docs
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ test: lint  ## lint, then the whole suite, exactly as CI runs it
 
 test-fast: $(STAMP)  ## skip the slow tests (larger firms, whole-chain runs)
 	$(BIN)/python -m pytest -m "not slow"
+
+update-snapshots: $(STAMP)  ## after an intended change of Dagster asset keys: rewrite tests/orchestration/asset_graph.json
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/orchestration/test_definitions.py
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -m integration
