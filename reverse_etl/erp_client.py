@@ -4,7 +4,8 @@
 - a concurrency limit that is never exceeded: every request, token requests included, holds one slot of a
   semaphore of `max_concurrency` while in flight (NetSuite's account limit is shared by all integrations);
 - the platform's one retry decision (core/retry.py), with NetSuite's throttling codes (core/netsuite.py):
-  reads retry; a write whose outcome is unknown (5xx, time-out, dropped connection) is re-checked through the caller's `recheck` before it is ever sent again;
+  reads retry; a write whose outcome is unknown (5xx, time-out, dropped connection) is re-checked through
+  the caller's `recheck` before it is ever sent again;
 - JSON money as exact decimals both ways (never a binary float);
 - a 3xx answer is never a success and never followed: ErpRedirectError names where it pointed (a schedule
   PUT answered 307 is not a write, and no record id is taken from its Location);
