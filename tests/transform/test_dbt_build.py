@@ -57,7 +57,7 @@ def test_finance_exceptions_equal_the_ground_truth_tiny(built: Path, tiny_sandbo
 def test_money_identity_tests_pass_and_catch_a_changed_line(built: Path, tiny_sandbox) -> None:
     """Our generic tests (transform/tests/generic) hold on the firm, and sums_match fails once an invoice
     line no longer adds up to its invoice (the line is put back afterwards)."""
-    from c2c.transform import run_dbt
+    from transform_runner import run_dbt
 
     as_of = tiny_sandbox.manifest["as_of"]
     select = ["--select", "test_name:sums_match test_name:sum_at_most test_name:expression_is_true"]
