@@ -40,3 +40,12 @@ def tiny_warehouse(tiny_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPa
             os.environ.pop("C2C_DATA_DIR", None)
         else:
             os.environ["C2C_DATA_DIR"] = old
+
+
+@pytest.fixture
+def warehouse_copy(tiny_warehouse: Path, tmp_path: Path) -> Path:
+    """A private data dir holding a copy of the tiny warehouse (the shared one is never written), with no
+    exception history yet."""
+    from tests.transform.warehouse_copy import copy_warehouse
+
+    return copy_warehouse(tiny_warehouse, tmp_path)

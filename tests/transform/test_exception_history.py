@@ -5,29 +5,16 @@ build resolves exactly that break, keeping every id and first_seen_at; putting t
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from tests.transform.warehouse_copy import query as _query
 from transform_runner import build
 
 pytestmark = pytest.mark.integration
-
-
-def _query(data_dir: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    # same configuration as the in-process dbt connection (DuckDB refuses a second, read-only one)
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
-    try:
-        cur = con.execute(sql, list(params))
-        if cur.description is None:
-            return []
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-    finally:
-        con.close()
 
 
 def _exceptions(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -37,20 +24,6 @@ def _exceptions(data_dir: Path) -> dict[str, dict[str, Any]]:
 def _build(data_dir: Path, as_of: str) -> None:
     summary = build(data_dir, as_of=as_of)
     assert summary.success, summary.text()
-
-
-@pytest.fixture
-def warehouse_copy(tiny_warehouse: Path, tmp_path: Path) -> Path:
-    """A private data dir holding a copy of the tiny warehouse (the shared one is never written), with no
-    exception history yet: the first build here is a first build of finance_exceptions."""
-    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):  # the WAL holds what is not checkpointed yet
-        if (tiny_warehouse / name).exists():
-            shutil.copy(tiny_warehouse / name, tmp_path / name)
-    (tmp_path / "sandbox").mkdir()
-    shutil.copy(tiny_warehouse / "sandbox" / "manifest.json", tmp_path / "sandbox" / "manifest.json")
-    if _query(tmp_path, "select 1 from information_schema.schemata where schema_name = 'reconciliation'"):
-        _query(tmp_path, "drop table if exists reconciliation.finance_exceptions")
-    return tmp_path
 
 
 def _a_drift_the_erp_can_fix_in_place(data_dir: Path) -> tuple[str, list[dict[str, Any]]]:

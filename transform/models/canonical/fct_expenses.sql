@@ -1,7 +1,13 @@
 -- One PSA expense, in its project's currency, with its project, contract (from the project's SOW
--- reference) and consultant. Billable expenses count in delivered value (over_cap) and in cost.
+-- reference) and consultant. Billable expenses count in delivered value (over_cap) and in cost. Quarantined
+-- expenses (int_psa_records_quarantined: a missing or negative amount) are left out.
 with expenses as (
-    select * from {{ ref('stg_kantata__expenses') }}
+    select * from {{ ref('stg_kantata__expenses') }} as psa_expenses
+    where not exists (
+            select 1 from {{ ref('int_psa_records_quarantined') }} as quarantined
+            where quarantined.record_type = 'expense' and quarantined.is_excluded
+                and quarantined.psa_record_id = psa_expenses.expense_id
+        )
 ),
 
 projects as (

@@ -10,17 +10,30 @@
 -- effective-dated rates changed since it was priced (a retroactive change order re-prices old time), and
 -- (c) every entry of a project whose contract link changed. Entries deleted in the PSA are not seen by the
 -- source; a full refresh (`dbt build --full-refresh`) rebuilds from scratch.
+--
+-- Quarantined entries (int_psa_records_quarantined: missing, negative or zero minutes) are left out. An entry
+-- that was valid and is edited into an invalid one arrives in a newer load but is not inserted again, so the
+-- post-hook removes its earlier, priced row.
 {{
     config(
         materialized='incremental',
         unique_key='time_entry_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where psa_time_entry_id in (select psa_record_id from "
+            ~ "{{ ref('int_psa_records_quarantined') }} where record_type = 'time_entry' and is_excluded)"
+        ],
     )
 }}
 
 with entries as (
-    select * from {{ ref('stg_kantata__time_entries') }}
+    select * from {{ ref('stg_kantata__time_entries') }} as psa_entries
+    where not exists (
+            select 1 from {{ ref('int_psa_records_quarantined') }} as quarantined
+            where quarantined.record_type = 'time_entry' and quarantined.is_excluded
+                and quarantined.psa_record_id = psa_entries.time_entry_id
+        )
 ),
 
 projects as (

@@ -140,6 +140,21 @@ with breaks as (
 
     union all
     select
+        'invalid_psa_record',
+        contract_key,
+        customer_key,
+        clm_contract_id,
+        psa_record_id,
+        null,
+        null,
+        record_type,
+        currency_code,
+        cast(0 as {{ money_type() }}),
+        reason || ': ' || detail || case when is_excluded then ' (kept out of the rules)' else '' end
+    from {{ ref('recon_invalid_psa_records') }}
+
+    union all
+    select
         exception_type,
         contract_key,
         customer_key,

@@ -25,14 +25,16 @@ now_seen as (
                     'billing_schedule_drift', 'over_cap', 'milestone_not_invoiced',
                     'write_conflict', 'write_rejected'
                 ) then 'high'
-            when current_breaks.exception_type in ('time_at_superseded_rate', 'revenue_vs_delivery') then 'medium'
+            when current_breaks.exception_type in (
+                    'time_at_superseded_rate', 'revenue_vs_delivery', 'invalid_psa_record'
+                ) then 'medium'
             else 'low'
         end as severity,
         case
             when current_breaks.exception_type in ('unmatched_entity', 'write_rejected') then 'integration'
             when current_breaks.exception_type in (
                     'rate_card_mismatch', 'contract_without_project',
-                    'project_without_contract'
+                    'project_without_contract', 'invalid_psa_record'
                 ) then 'delivery'
             else 'finance'
         end as owner_team,
