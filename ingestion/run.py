@@ -68,11 +68,7 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
     check_destination(destination)  # before any extract
     progress = Progress(vendor, say=say)
     t0 = time.perf_counter()
-    if pipeline.has_pending_data:
-        pending = [*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()]
-        say(f"  {vendor}: loading the package(s) {', '.join(pending)} an interrupted run left first")
-        info = _run(pipeline, None)
-        result.load_ids += list(info.loads_ids) if info is not None else []
+    result.load_ids += load_pending(pipeline, say=say)
     tables_before = set(pipeline.default_schema.tables) if pipeline.default_schema_name else set()
     normalized: list[Any] = []  # the normalize step's info of this run, kept when the load must be retried
 
@@ -99,6 +95,18 @@ def run_vendor(vendor: str, *, say: Callable[[str], None] = print, destination: 
     for change in result.schema_changes:
         say(f"  {vendor}: schema evolved — new column {change}")
     return result
+
+
+def load_pending(pipeline: dlt.Pipeline, *, say: Callable[[str], None] = print) -> list[str]:
+    """Load the package(s) an interrupted run left (extracted or normalized, not loaded) and return their load
+    ids; nothing pending: nothing done. Every run calls it before it extracts (RELIABILITY.md F6): dlt's own
+    `run` would load a pending package and stop without extracting."""
+    if not pipeline.has_pending_data:
+        return []
+    pending = [*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()]
+    say(f"  {pipeline.pipeline_name}: loading the package(s) {', '.join(pending)} an interrupted run left first")
+    info = _run(pipeline, None)
+    return list(info.loads_ids) if info is not None else []
 
 
 def _run(pipeline: dlt.Pipeline, data: Any) -> Any:

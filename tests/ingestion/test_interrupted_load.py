@@ -104,3 +104,40 @@ def test_an_ingest_stopped_inside_the_load_step_loads_the_pending_package_first_
 
     assert table_rows(ingest_dir, f"raw_{vendor}") == uninterrupted(vendor)  # = the source (the sources' tests)
     assert set(_duplicate_keys(ingest_dir, vendor).values()) <= {0}
+
+
+def test_a_dagster_ingest_after_a_stopped_load_loads_the_pending_package_first_then_extracts(
+        ingest_dir: Path, tiny_sandbox, uninterrupted) -> None:
+    """The same through the Dagster asset (dagster-dlt's run alone would load the pending package and stop)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    vendor = "kantata"
+    marker = ingest_dir / "load-started"
+    proc = _python(ingest_dir, "tests.ingestion.paused_load", vendor, str(marker))
+    deadline = time.monotonic() + 180
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), proc.communicate(timeout=30)[0]
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0, out
+    pending = make_pipeline(vendor).list_normalized_load_packages()
+    assert len(pending) == 1, (pending, out)
+
+    result = dg.materialize([a for a in defs.assets if getattr(a, "op", None) and a.op.name == f"dlt_{vendor}"],
+                            instance=dg.DagsterInstance.ephemeral(), resources={"dlt": defs.resources["dlt"]})
+    assert result.success
+    pipeline = make_pipeline(vendor)
+    assert not pipeline.has_pending_data
+    assert "extract" in [step.step for step in pipeline.last_trace.steps]  # the run went on to extract
+    con = duckdb.connect(str(ingest_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        loads = [row[0] for row in con.execute(
+            f"select load_id from raw_{vendor}._dlt_loads where status = 0 order by inserted_at").fetchall()]
+    finally:
+        con.close()
+    assert loads[0] == pending[0], loads  # the pending package loaded first
+    assert table_rows(ingest_dir, f"raw_{vendor}") == uninterrupted(vendor)
+    assert set(_duplicate_keys(ingest_dir, vendor).values()) <= {0}

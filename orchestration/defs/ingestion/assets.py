@@ -13,7 +13,7 @@ from core.errors import WarehouseError
 from ingestion.common.progress import Progress
 from ingestion.common.settings import resolve
 from ingestion.pipelines import VENDORS, check_destination, make_pipeline
-from ingestion.run import make_source
+from ingestion.run import load_pending, make_source
 
 from ...lib.translators import PlatformDltTranslator
 
@@ -27,8 +27,10 @@ def _vendor_assets(vendor: str) -> dg.AssetsDefinition:
             check_destination()
         except WarehouseError as exc:
             raise dg.Failure(description=str(exc), metadata={"warehouse": exc.path or ""}) from exc
+        pipeline = make_pipeline(vendor)
+        load_pending(pipeline, say=context.log.info)  # what an interrupted run left loads before a new extract (F6)
         source = make_source(vendor, Progress(vendor, say=context.log.info))
-        yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=make_pipeline(vendor))
+        yield from dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline)
 
     return assets
 
