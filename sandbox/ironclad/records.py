@@ -22,7 +22,15 @@ from sandbox.common.jsonio import dumps, loads
 from .errors import invalid_param, not_found
 from .formula import Columns, FormulaError, compile_filter
 from .metadata import RecordSchema, parse_date_time
-from .updates import amend_config, apply_patch, revert, roll_up, validate_body
+from .updates import (
+    APPROVAL_PROPERTY,
+    amend_config,
+    apply_patch,
+    list_amendments,
+    revert,
+    roll_up,
+    validate_body,
+)
 
 VENDOR = "ironclad"
 TABLE = "records"
@@ -162,6 +170,8 @@ class RecordStore:
             if is_amendment and parent_pos is not None:
                 parent = loads(self._docs[parent_pos])
                 rolled = roll_up(parent, doc, changed | added, config) | revert(parent, removed)
+                if APPROVAL_PROPERTY in changed and list_amendments(parent, self._children(parent, doc)):
+                    rolled.add("amendments")
                 if rolled:
                     touched[parent_pos] = (parent, rolled)
                 self._to_amend[pos] = config
@@ -171,6 +181,16 @@ class RecordStore:
                 self._write(p, d, stamp, "agreementDate" in names)
             self._cache.clear()
             return self._docs[pos]
+
+    def _children(self, parent: dict[str, Any], changed_child: dict[str, Any]) -> list[dict[str, Any]]:
+        """The parent's children as they stand, with the one being changed in its new state."""
+        out = []
+        for child_id in parent.get("childIds") or []:
+            if child_id == changed_child.get("id"):
+                out.append(changed_child)
+            elif (pos := self._by_id.get(child_id)) is not None:
+                out.append(loads(self._docs[pos]))
+        return out
 
     def _next_stamp(self) -> dt.datetime:
         """Now (ms), but never before the newest lastUpdated served, so an incremental cursor sees the write."""

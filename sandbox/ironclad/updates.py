@@ -6,6 +6,8 @@ answer 400 "not supported by the sandbox".
 
 Amendment roll-up (vendor PropertiesToAmend / RollUpConfiguration): an amendment child lists the properties
 it replaces on its parent; the parent then shows the child's value with its own beside it as `originalValue`.
+The parent's `amendments` names (by ironcladId) its amendment children that are approved: a PATCH that approves
+a change order adds it there, one that takes the approval back removes it.
 """
 
 from __future__ import annotations
@@ -134,6 +136,27 @@ def roll_up(
         parent_props[name] = entry
         rolled.add(name)
     return rolled
+
+
+APPROVAL_PROPERTY, APPROVED = "approvalStatus", "approved"
+
+
+def is_approved(doc: dict[str, Any]) -> bool:
+    return ((doc.get("properties") or {}).get(APPROVAL_PROPERTY) or {}).get("value") == APPROVED
+
+
+def list_amendments(parent: dict[str, Any], children: list[dict[str, Any]]) -> bool:
+    """Set the parent's `amendments` to the ironcladIds of its approved amendment children, in `childIds`
+    order (`children` are those docs); True when the list changed."""
+    approved = [
+        c.get("ironcladId")
+        for c in children
+        if c.get("parentLinkType") == "amendment" and is_approved(c) and c.get("ironcladId")
+    ]
+    if approved == list(parent.get("amendments") or []):
+        return False
+    parent["amendments"] = approved
+    return True
 
 
 def revert(parent: dict[str, Any], names: set[str]) -> set[str]:

@@ -436,6 +436,37 @@ def test_approving_a_change_order_with_properties_to_amend(fresh: tuple[Ironclad
     assert not_amendment.status_code == 400 and not_amendment.json()["param"] == "addPropertiesToAmend"
 
 
+def test_approving_a_change_order_lists_it_in_the_parents_amendments(
+    fresh: tuple[Ironclad, Any], specs: Specs
+) -> None:
+    """Vendor RecordModel: `amendments` names the amendment records that amend the record. Approving a change
+    order by PATCH adds its ironcladId (after the ones already there, in child order); taking the approval
+    back removes it; the parent's lastUpdated moves so an incremental client sees the change."""
+    api, _ = fresh
+    pending = next(d for d in DOCS if d["properties"].get("approvalStatus", {}).get("value") == "pending")
+    before = api.get(f"/records/{pending['parentId']}").json()
+    assert pending["ironcladId"] not in before.get("amendments", [])
+    approved = api.patch(
+        f"/records/{pending['id']}", {"addProperties": {"approvalStatus": {"type": "string", "value": "approved"}}}
+    )
+    assert approved.status_code == 200, approved.text
+    parent = api.get(f"/records/{pending['parentId']}").json()
+    specs.record.validate(parent)
+    assert parent["amendments"] == [*before.get("amendments", []), pending["ironcladId"]]
+    assert parent["lastUpdated"] == approved.json()["lastUpdated"]
+
+    taken_back = api.patch(
+        f"/records/{pending['id']}", {"addProperties": {"approvalStatus": {"type": "string", "value": "draft"}}}
+    )
+    assert taken_back.status_code == 200, taken_back.text
+    parent = api.get(f"/records/{pending['parentId']}").json()
+    assert parent["amendments"] == before.get("amendments", [])
+    assert ts(parent["lastUpdated"]) > ts(approved.json()["lastUpdated"])
+    # an edit that leaves the approval alone does not touch the parent
+    api.patch(f"/records/{pending['id']}", {"addProperties": {"counterpartyName": {"type": "string", "value": "X"}}})
+    assert api.get(f"/records/{pending['parentId']}").json()["lastUpdated"] == parent["lastUpdated"]
+
+
 def test_patch_remove_name_and_agreement_date(fresh: tuple[Ironclad, Any]) -> None:
     api, _ = fresh
     msa = DOCS[0]
