@@ -25,6 +25,12 @@ class RunningSandbox:
     def sandbox_dir(self) -> Path:
         return self.data_dir / "sandbox"
 
+    @property
+    def drifting_schedules(self) -> int:
+        """How many billing schedules the firm's ground truth says drift (one billing_schedule_drift break per
+        contract): what a full plan corrects."""
+        return sum(1 for b in self.manifest["breaks"] if b["kind"] == "billing_schedule_drift")
+
     def copy_client_files(self, base: Path) -> None:
         """What the sandbox writes for its clients, copied into another data dir that uses this sandbox: the
         endpoints, the manifest, the approvers' registry and the demo approver's key (modes kept)."""

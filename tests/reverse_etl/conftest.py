@@ -24,7 +24,7 @@ APPROVER = "finance.controller@example.com"  # the sandbox's demo approver (sand
 
 @pytest.fixture(scope="session")
 def golden(erp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the tiny firm ingested and built (the sync feed holds the 7 planted drifts)."""
+    """A data dir with the tiny firm ingested and built (the sync feed holds the planted drifts)."""
     from ingestion.run import run_vendor
     from sandbox.admin import Admin
     from transform_runner import build_changed

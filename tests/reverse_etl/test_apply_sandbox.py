@@ -19,7 +19,7 @@ def test_plan_lists_line_operations_from_the_live_erp(retl: Env) -> None:
     plan = retl.plan()
     drifting = {k for (k,) in retl.sql("select erp_billing_schedule_external_id from "
                                        "sync.sync_erp__billing_schedule_correction_headers_v1")}
-    assert {s["schedule_external_id"] for s in plan.schedules} == drifting and len(drifting) == 7
+    assert {s["schedule_external_id"] for s in plan.schedules} == drifting and len(drifting) == retl.sandbox.drifting_schedules
     assert {i["op"] for i in plan.items} == {"create", "update", "cancel"}
     for item in plan.items:
         before, after = item["before_amount"] or Decimal(0), item["after_amount"] or Decimal(0)
@@ -57,7 +57,7 @@ def test_plan_approve_apply_verify_corrects_every_drift_exactly_once(retl: Env) 
     writes = retl.committed_writes()
     assert sorted(writes.values()) == [1] * len(plan.schedules), writes
     assert report.erp["peak_in_flight"] <= 5
-    assert retl.verify(plan.plan_id).public() == {"plan_id": plan.plan_id, "verified": 7, "mismatched": [],
+    assert retl.verify(plan.plan_id).public() == {"plan_id": plan.plan_id, "verified": retl.sandbox.drifting_schedules, "mismatched": [],
                                                     "not_written": 0, "ok": True}
 
     again = retl.apply(plan.plan_id)  # a repeated trigger: nothing is sent twice
@@ -68,7 +68,7 @@ def test_plan_approve_apply_verify_corrects_every_drift_exactly_once(retl: Env) 
     assert retl.sql("select count(*) from reconciliation.recon_billing_schedule_drift") == [(0,)]
     assert retl.open_exceptions("billing_schedule_drift") == []
     assert retl.sql("select count(*) from reconciliation.finance_exceptions where exception_type = "
-                    "'billing_schedule_drift' and status = 'resolved'") == [(7,)]
+                    "'billing_schedule_drift' and status = 'resolved'") == [(retl.sandbox.drifting_schedules,)]
     assert retl.plan().items == []
     assert runs.ledger_intact(retl.data_dir) == (True, "intact")
 

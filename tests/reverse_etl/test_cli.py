@@ -29,7 +29,7 @@ def test_plan_for_chosen_contracts_approve_part_apply_and_verify(retl: Env) -> N
     contracts = sorted({retl.sql("select clm_contract_id from reverse_etl.plan_schedules where plan_id = ? and "
                                  "contract_key = ?", [everything["plan_id"], i["contract_key"]])[0][0]
                         for i in everything["items"]})
-    assert everything["scope"] is None and len(contracts) == 7
+    assert everything["scope"] is None and len(contracts) == retl.sandbox.drifting_schedules
 
     code, out = _run("plan", "--contracts", f"{contracts[0]}, {contracts[1]}")
     assert code == 0, out
