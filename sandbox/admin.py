@@ -17,7 +17,9 @@ class Admin:
     def __init__(self, vendor: str, base: Path | None = None, timeout: float = 10.0) -> None:
         info = running(base or data_dir()).get(vendor)
         if not info:
-            raise SandboxError(f"the {vendor} simulator is not running for this data dir; run `c2c sandbox up --detach`")
+            raise SandboxError(
+                f"the {vendor} simulator is not running for this data dir; run `c2c sandbox up --detach`"
+            )
         self.vendor = vendor
         self.url = info["origin"] + "/_sandbox"
         self.client = httpx.Client(timeout=timeout)
@@ -25,7 +27,9 @@ class Admin:
     def _call(self, method: str, path: str, json: Any = None) -> Any:
         response = self.client.request(method, self.url + path, json=json)
         if response.status_code >= 400:
-            raise SandboxError(f"{self.vendor} admin {method} {path} failed ({response.status_code}): {response.text}")
+            raise SandboxError(
+                f"{self.vendor} admin {method} {path} failed ({response.status_code}): {response.text}"
+            )
         return response.json()
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
@@ -46,27 +50,48 @@ class Admin:
     def settings(self, **changes: Any) -> dict[str, Any]:
         return self._call("PATCH", "/settings", changes) if changes else self._call("GET", "/settings")
 
-    def concurrent_edit(self, record_type: str, record_id: int, change: str = "name",
-                        same_second: bool = False) -> dict[str, Any]:
+    def concurrent_edit(
+        self, record_type: str, record_id: int, change: str = "name", same_second: bool = False
+    ) -> dict[str, Any]:
         """NetSuite: a user saves the record now (`same_second`: within the second of its last save)."""
         if self.vendor != "netsuite":
             raise SandboxError("concurrent edits are a NetSuite (ERP) fault")
-        return self._call("POST", "/netsuite/concurrent-edit", {"type": record_type, "id": record_id,
-                                                                "change": change, "same_second": same_second})
+        return self._call(
+            "POST",
+            "/netsuite/concurrent-edit",
+            {"type": record_type, "id": record_id, "change": change, "same_second": same_second},
+        )
 
-    def touch(self, resource: str, fraction: float, seed: int = 0, notes: str = "bulk edit",
-              same_second: bool = False) -> dict[str, Any]:
+    def touch(
+        self,
+        resource: str,
+        fraction: float,
+        seed: int = 0,
+        notes: str = "bulk edit",
+        same_second: bool = False,
+    ) -> dict[str, Any]:
         """Kantata: a bulk edit of a seeded sample of a resource now (`same_second`: `updated_at` stays)."""
         if self.vendor != "kantata":
             raise SandboxError("the bulk edit is a Kantata (PSA) feature")
-        return self._call("POST", "/kantata/touch", {"resource": resource, "fraction": fraction, "seed": seed,
-                                                     "notes": notes, "same_second": same_second})
+        return self._call(
+            "POST",
+            "/kantata/touch",
+            {
+                "resource": resource,
+                "fraction": fraction,
+                "seed": seed,
+                "notes": notes,
+                "same_second": same_second,
+            },
+        )
 
     def writes(self, reset: bool = False) -> dict[str, Any]:
         """NetSuite: billing-schedule writes committed through the API, per internal id (`reset` zeroes them)."""
         if self.vendor != "netsuite":
             raise SandboxError("the committed-write counter is a NetSuite (ERP) feature")
-        return self._call("POST", "/netsuite/writes/reset") if reset else self._call("GET", "/netsuite/writes")
+        return (
+            self._call("POST", "/netsuite/writes/reset") if reset else self._call("GET", "/netsuite/writes")
+        )
 
     def reset_account(self) -> dict[str, Any]:
         """NetSuite: the account back to the generated firm, in place (undoes every write; zeroes the counter)."""
@@ -74,8 +99,12 @@ class Admin:
             raise SandboxError("resetting the account is a NetSuite (ERP) feature")
         return self._call("POST", "/netsuite/reset")
 
-    def record_payment(self, invoice_id: int | str, amount: Decimal | str | int | None = None,
-                       date: dt.date | str | None = None) -> dict[str, Any]:
+    def record_payment(
+        self,
+        invoice_id: int | str,
+        amount: Decimal | str | int | None = None,
+        date: dt.date | str | None = None,
+    ) -> dict[str, Any]:
         """NetSuite: finance receives a customer payment for the invoice (`amount` default: its open balance;
         `date` default: today UTC). Answers {payment_id, invoice_id, invoice_status, applied, open_balance,
         lastModifiedDate} (amounts as decimal strings)."""

@@ -35,22 +35,28 @@ def write_demo_approver(base: Path) -> Path:
         key = Ed25519PrivateKey.generate()
         key_file.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(key_file.parent, 0o700)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         tmp = key_file.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
         tmp.replace(key_file)
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     registry = approvers_file(base)
     registry.parent.mkdir(parents=True, exist_ok=True)
-    text = ("# Approvers of reverse-ETL correction plans (the sandbox's demo registry; reverse_etl/README.md)\n"
-            "[[approver]]\n"
-            f'name = "{DEMO_APPROVER}"\n'
-            f'role = "{DEMO_ROLE}"\n'
-            f'public_key = """\n{public}"""\n')
+    text = (
+        "# Approvers of reverse-ETL correction plans (the sandbox's demo registry; reverse_etl/README.md)\n"
+        "[[approver]]\n"
+        f'name = "{DEMO_APPROVER}"\n'
+        f'role = "{DEMO_ROLE}"\n'
+        f'public_key = """\n{public}"""\n'
+    )
     tmp = registry.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     with os.fdopen(fd, "w") as fh:

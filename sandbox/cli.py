@@ -33,8 +33,12 @@ def _generate(size: str, seed: int, say) -> dict[str, Any]:
 
     base = data_dir()
     if running(base):
-        raise click.ClickException("the sandbox is running for this data dir; `c2c sandbox down` before regenerating")
-    ensure_data_dir(base)  # created owner-only (0700) when it is new: it will hold the warehouse and the ledger
+        raise click.ClickException(
+            "the sandbox is running for this data dir; `c2c sandbox down` before regenerating"
+        )
+    ensure_data_dir(
+        base
+    )  # created owner-only (0700) when it is new: it will hold the warehouse and the ledger
     say(f"generating the {size} firm (seed {seed}) into {sandbox_dir(base)}")
     return generate(size, seed, sandbox_dir(base), progress=lambda m: say("  " + m))
 
@@ -53,12 +57,20 @@ def generate(size: str, seed: int, as_json: bool) -> None:
     manifest = _generate(size, seed, progress(as_json))
     counts = manifest["break_counts"]
     lines = [f"{k:<26} {v:>6}" for k, v in counts.items()]
-    emit(as_json, {"size": size, "seed": seed, "break_counts": counts, "counts": manifest["counts"]},
-         "planted breaks:\n" + "\n".join(lines) + f"\nmanifest: {sandbox_dir() / 'manifest.json'}")
+    emit(
+        as_json,
+        {"size": size, "seed": seed, "break_counts": counts, "counts": manifest["counts"]},
+        "planted breaks:\n" + "\n".join(lines) + f"\nmanifest: {sandbox_dir() / 'manifest.json'}",
+    )
 
 
 @sandbox.command(name="up")
-@click.option("--size", type=click.Choice(list(SIZES)), default=None, help="Generate this size first if needed [default: small, or what is generated].")
+@click.option(
+    "--size",
+    type=click.Choice(list(SIZES)),
+    default=None,
+    help="Generate this size first if needed [default: small, or what is generated].",
+)
 @click.option("--seed", type=int, default=None)
 @click.option("--detach", is_flag=True, help="Return once all four simulators answer.")
 @click.option("--port-base", type=int, default=0, help="Serve on PORT..PORT+3 instead of free ports.")
@@ -67,7 +79,10 @@ def up_cmd(size: str | None, seed: int | None, detach: bool, port_base: int, as_
     """Start the four simulators on loopback (generating the firm first when needed)."""
     say = progress(as_json)
     current = _current_params()
-    wanted = {"size": size or (current or {}).get("size", "small"), "seed": seed if seed is not None else (current or {}).get("seed", 42)}
+    wanted = {
+        "size": size or (current or {}).get("size", "small"),
+        "seed": seed if seed is not None else (current or {}).get("seed", 42),
+    }
     if current != wanted:
         if running():
             down()
@@ -77,9 +92,15 @@ def up_cmd(size: str | None, seed: int | None, detach: bool, port_base: int, as_
         endpoints = up(port_base=port_base, log=say)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
-    emit(as_json, {"endpoints_file": str(sandbox_dir() / "endpoints.json"), **wanted,
-                   "base_urls": {v: e["base_url"] for v, e in endpoints.items()}},
-         f"sandbox up ({wanted['size']}, seed {wanted['seed']}); endpoints in {sandbox_dir() / 'endpoints.json'}")
+    emit(
+        as_json,
+        {
+            "endpoints_file": str(sandbox_dir() / "endpoints.json"),
+            **wanted,
+            "base_urls": {v: e["base_url"] for v, e in endpoints.items()},
+        },
+        f"sandbox up ({wanted['size']}, seed {wanted['seed']}); endpoints in {sandbox_dir() / 'endpoints.json'}",
+    )
     if detach:
         return
     say("serving until Ctrl-C")
@@ -111,8 +132,11 @@ def down_cmd(as_json: bool) -> None:
 def status(as_json: bool) -> None:
     """Which simulators run for this data dir, and where."""
     info = running()
-    emit(as_json, {v: i["base_url"] for v, i in info.items()},
-         "\n".join(f"{v:<10} {i['base_url']}  (pid {i['pid']})" for v, i in info.items()) or "not running")
+    emit(
+        as_json,
+        {v: i["base_url"] for v, i in info.items()},
+        "\n".join(f"{v:<10} {i['base_url']}  (pid {i['pid']})" for v, i in info.items()) or "not running",
+    )
 
 
 @sandbox.command(name="serve", hidden=True)

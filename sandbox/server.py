@@ -122,8 +122,12 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
         with open(rd / f"{vendor}.log", "ab") as log_file:  # the child keeps its own copy of the descriptor
             procs[vendor] = subprocess.Popen(
                 [sys.executable, "-m", "sandbox", "serve", vendor, "--port", str(port)],
-                env={**os.environ, "C2C_DATA_DIR": str(base)}, stdout=log_file, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(REPO_ROOT),
+                env={**os.environ, "C2C_DATA_DIR": str(base)},
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=str(REPO_ROOT),
             )
     infos: dict[str, dict[str, Any]] = {}
     deadline = time.monotonic() + READY_TIMEOUT
@@ -153,10 +157,21 @@ def up(base: Path | None = None, port_base: int = 0, log=print) -> dict[str, Any
 
 
 def write_endpoints(base: Path, infos: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    keep = ("base_url", "token_request", "access_token", "headers", "api_version", "account_id",
-            "m2m", "write_m2m", "write_access_token")  # NetSuite: its reader's and writer's integrations
-    endpoints = {v: {k: infos[v][k] for k in keep if k in infos[v]} | {"admin_url": infos[v]["origin"] + "/_sandbox"}
-                 for v in VENDORS}
+    keep = (
+        "base_url",
+        "token_request",
+        "access_token",
+        "headers",
+        "api_version",
+        "account_id",
+        "m2m",
+        "write_m2m",
+        "write_access_token",
+    )  # NetSuite: its reader's and writer's integrations
+    endpoints = {
+        v: {k: infos[v][k] for k in keep if k in infos[v]} | {"admin_url": infos[v]["origin"] + "/_sandbox"}
+        for v in VENDORS
+    }
     path = sandbox_dir(base) / "endpoints.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -73,7 +73,9 @@ class FaultState:
         self._next_id = 1
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        allowed = {k: v for k, v in spec.items() if k in FaultRule.__dataclass_fields__ and not k.startswith("_")}
+        allowed = {
+            k: v for k, v in spec.items() if k in FaultRule.__dataclass_fields__ and not k.startswith("_")
+        }
         unknown = sorted(set(spec) - set(allowed))
         if unknown:
             raise FaultRuleError(f"unknown fault parameter(s): {', '.join(unknown)}")

@@ -97,6 +97,7 @@ def money_str(minor: int, currency: Currency) -> str:
 
 # ---- calendar -------------------------------------------------------------------------------------------
 
+
 def month_start(d: dt.date) -> dt.date:
     return d.replace(day=1)
 

@@ -19,8 +19,15 @@ from .plan import AS_OF, Firm
 MILESTONE_THRESHOLD_BUSINESS_DAYS = 5
 
 
-def _brk(kind: str, ids: dict[str, Any], c: Contract | None, impact: int, cause: str, key: str | None = None,
-         **extra: Any) -> dict[str, Any]:
+def _brk(
+    kind: str,
+    ids: dict[str, Any],
+    c: Contract | None,
+    impact: int,
+    cause: str,
+    key: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     currency = c.currency if c else None
     return {
         "kind": kind,
@@ -42,17 +49,37 @@ def find_breaks(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]
     out: list[dict[str, Any]] = []
     t = delivery.time.filter(pl.col("billable") & (pl.col("model") == "time_and_materials"))
     # time at a superseded rate / unpriced time
-    priced = t.filter(pl.col("contract_rate").is_not_null() & (pl.col("contract_rate") != pl.col("applied_rate")))
+    priced = t.filter(
+        pl.col("contract_rate").is_not_null() & (pl.col("contract_rate") != pl.col("applied_rate"))
+    )
     for contract, entry, minutes, rate, applied, invoiced in priced.select(
-            "contract", "entry", "minutes", "contract_rate", "applied_rate", "is_invoiced").iter_rows():
+        "contract", "entry", "minutes", "contract_rate", "applied_rate", "is_invoiced"
+    ).iter_rows():
         c = by_idx[contract]
-        out.append(_brk("time_at_superseded_rate", {"ironclad": c.ironclad_id, "kantata": time_entry_id(entry)}, c,
-                        round_half_up_div((rate - applied) * minutes, 60), _cause(c, "?"),
-                        state="billed" if invoiced else "unbilled"))
-    for contract, entry in t.filter(pl.col("contract_rate").is_null()).select("contract", "entry").iter_rows():
+        out.append(
+            _brk(
+                "time_at_superseded_rate",
+                {"ironclad": c.ironclad_id, "kantata": time_entry_id(entry)},
+                c,
+                round_half_up_div((rate - applied) * minutes, 60),
+                _cause(c, "?"),
+                state="billed" if invoiced else "unbilled",
+            )
+        )
+    for contract, entry in (
+        t.filter(pl.col("contract_rate").is_null()).select("contract", "entry").iter_rows()
+    ):
         c = by_idx[contract]
-        out.append(_brk("unmatched_entity", {"ironclad": c.ironclad_id, "kantata": time_entry_id(entry)}, c, 0,
-                        _cause(c, "?"), key="time_entry"))
+        out.append(
+            _brk(
+                "unmatched_entity",
+                {"ironclad": c.ironclad_id, "kantata": time_entry_id(entry)},
+                c,
+                0,
+                _cause(c, "?"),
+                key="time_entry",
+            )
+        )
     # milestones completed but not invoiced
     invoiced_keys = {line.key for inv in erp.invoices for line in inv.lines}
     for md in delivery.milestones:
@@ -61,8 +88,16 @@ def find_breaks(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]
         if md.mid not in current or md.completed is None or c.milestone_key(md.mid) in invoiced_keys:
             continue
         if business_days_between(md.completed, AS_OF) > MILESTONE_THRESHOLD_BUSINESS_DAYS:
-            out.append(_brk("milestone_not_invoiced", {"ironclad": c.ironclad_id, "kantata": md.story_id}, c,
-                            current[md.mid][0].amount, _cause(c, "?"), key=c.milestone_key(md.mid)))
+            out.append(
+                _brk(
+                    "milestone_not_invoiced",
+                    {"ironclad": c.ironclad_id, "kantata": md.story_id},
+                    c,
+                    current[md.mid][0].amount,
+                    _cause(c, "?"),
+                    key=c.milestone_key(md.mid),
+                )
+            )
     out += _drift(firm, erp)
     out += _over_cap(firm, delivery)
     # coverage
@@ -70,32 +105,72 @@ def find_breaks(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]
         if not c.has_project:
             out.append(_brk("contract_without_project", {"ironclad": c.ironclad_id}, c, 0, _cause(c, "?")))
         if c.crm_account_dangling:
-            out.append(_brk("unmatched_entity", {"ironclad": c.ironclad_id}, c, 0, "u_sow_account_dangling", key="sow"))
+            out.append(
+                _brk(
+                    "unmatched_entity", {"ironclad": c.ironclad_id}, c, 0, "u_sow_account_dangling", key="sow"
+                )
+            )
     for p in delivery.projects:
         if p.kind == "internal":
-            out.append(_brk("project_without_contract", {"kantata": workspace_id(p.idx)}, None, 0, "psa_internal_project"))
+            out.append(
+                _brk(
+                    "project_without_contract",
+                    {"kantata": workspace_id(p.idx)},
+                    None,
+                    0,
+                    "psa_internal_project",
+                )
+            )
         elif p.kind == "dangling":
-            out.append(_brk("unmatched_entity", {"kantata": workspace_id(p.idx)}, None, 0, "u_workspace_dangling",
-                            key="workspace"))
+            out.append(
+                _brk(
+                    "unmatched_entity",
+                    {"kantata": workspace_id(p.idx)},
+                    None,
+                    0,
+                    "u_workspace_dangling",
+                    key="workspace",
+                )
+            )
         elif p.contract and p.contract.model == "time_and_materials":
             c = p.contract
             for role, psa_rate in sorted(p.psa_rates.items()):
                 in_force = c.rate_on(role, AS_OF)
                 if in_force is not None and in_force != psa_rate:
-                    out.append(_brk("rate_card_mismatch", {"ironclad": c.ironclad_id, "kantata": workspace_id(p.idx)},
-                                    c, 0, _cause(c, "?"), key=role))
+                    out.append(
+                        _brk(
+                            "rate_card_mismatch",
+                            {"ironclad": c.ironclad_id, "kantata": workspace_id(p.idx)},
+                            c,
+                            0,
+                            _cause(c, "?"),
+                            key=role,
+                        )
+                    )
     for o in firm.orphan_ns_customers:
-        out.append(_brk("unmatched_entity", {"netsuite": o.ns_id}, None, 0, "u_erp_customer_orphan", key="customer"))
+        out.append(
+            _brk("unmatched_entity", {"netsuite": o.ns_id}, None, 0, "u_erp_customer_orphan", key="customer")
+        )
     for i in range(firm.size.plant):
-        out.append(_brk("unmatched_entity", {"netsuite": orphan_job_id(len(firm.contracts), i)}, None, 0,
-                        "u_erp_job_orphan", key="job"))
+        out.append(
+            _brk(
+                "unmatched_entity",
+                {"netsuite": orphan_job_id(len(firm.contracts), i)},
+                None,
+                0,
+                "u_erp_job_orphan",
+                key="job",
+            )
+        )
     out += _revenue(firm, delivery, erp)
     return out
 
 
 def expected_lines(c: Contract) -> dict[str, tuple[int, dt.date]]:
     if c.model == "fixed_fee":
-        return {c.milestone_key(mid): (ms.amount, ms.planned) for mid, (ms, _) in c.current_milestones().items()}
+        return {
+            c.milestone_key(mid): (ms.amount, ms.planned) for mid, (ms, _) in c.current_milestones().items()
+        }
     return {m.strftime("%Y-%m"): (c.fee_on(m) or 0, m) for m in months_between(c.start, c.end)}
 
 
@@ -120,18 +195,29 @@ def _drift(firm: Firm, erp: Erp) -> list[dict[str, Any]]:
         actual = {(ln.key, ln.amount, ln.date) for ln in lines if not ln.invoice}
         if desired != actual:
             impact = sum(a for _, a, _ in desired) - sum(a for _, a, _ in actual)
-            out.append(_brk("billing_schedule_drift", {"ironclad": c.ironclad_id, "netsuite": schedule_id(c.idx)}, c,
-                            impact, _cause(c, "?")))
+            out.append(
+                _brk(
+                    "billing_schedule_drift",
+                    {"ironclad": c.ironclad_id, "netsuite": schedule_id(c.idx)},
+                    c,
+                    impact,
+                    _cause(c, "?"),
+                )
+            )
     return out
 
 
 def _over_cap(firm: Firm, delivery: Delivery) -> list[dict[str, Any]]:
     out = []
     t = delivery.time.filter(pl.col("billable") & pl.col("contract_rate").is_not_null())
-    value60 = dict(t.group_by("contract").agg((pl.col("contract_rate") * pl.col("minutes")).sum()).iter_rows())
+    value60 = dict(
+        t.group_by("contract").agg((pl.col("contract_rate") * pl.col("minutes")).sum()).iter_rows()
+    )
     project_contract = {p.idx: p.contract.idx for p in delivery.projects if p.contract}
     expenses: dict[int, int] = defaultdict(int)
-    for project, amount in delivery.expenses.filter(pl.col("billable")).select("project", "amount").iter_rows():
+    for project, amount in (
+        delivery.expenses.filter(pl.col("billable")).select("project", "amount").iter_rows()
+    ):
         if project in project_contract:
             expenses[project_contract[project]] += amount
     completed = defaultdict(int)
@@ -158,7 +244,9 @@ def delivered_value60(firm: Firm, delivery: Delivery) -> dict[int, int]:
     t = delivery.time.filter(pl.col("billable") & pl.col("contract_rate").is_not_null())
     out = dict(t.group_by("contract").agg((pl.col("contract_rate") * pl.col("minutes")).sum()).iter_rows())
     project_contract = {p.idx: p.contract.idx for p in delivery.projects if p.contract}
-    for project, amount in delivery.expenses.filter(pl.col("billable")).select("project", "amount").iter_rows():
+    for project, amount in (
+        delivery.expenses.filter(pl.col("billable")).select("project", "amount").iter_rows()
+    ):
         if project in project_contract:
             cidx = project_contract[project]
             out[cidx] = out.get(cidx, 0) + 60 * amount
@@ -171,9 +259,11 @@ def _revenue(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]]:
         posted[(p.contract.idx, p.month)] += p.amount
     earned60: dict[tuple[int, dt.date], int] = defaultdict(int)
     t = delivery.time.filter(pl.col("billable") & (pl.col("model") == "time_and_materials")).with_columns(
-        month=pl.col("date").dt.truncate("1mo"))
-    for contract, month, value in t.group_by("contract", "month").agg(
-            (pl.col("applied_rate") * pl.col("minutes")).sum()).iter_rows():
+        month=pl.col("date").dt.truncate("1mo")
+    )
+    for contract, month, value in (
+        t.group_by("contract", "month").agg((pl.col("applied_rate") * pl.col("minutes")).sum()).iter_rows()
+    ):
         earned60[(contract, month)] += value
     for md in delivery.milestones:
         current = md.contract.current_milestones()
@@ -190,6 +280,14 @@ def _revenue(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]]:
         impact = posted.get(key, 0) - round_half_up_div(earned60.get(key, 0), 60)
         if impact:
             c = by_idx[contract]
-            out.append(_brk("revenue_vs_delivery", {"ironclad": c.ironclad_id, "netsuite": job_id(c.idx)}, c, impact,
-                            _cause(c, "?"), key=month.strftime("%Y-%m")))
+            out.append(
+                _brk(
+                    "revenue_vs_delivery",
+                    {"ironclad": c.ironclad_id, "netsuite": job_id(c.idx)},
+                    c,
+                    impact,
+                    _cause(c, "?"),
+                    key=month.strftime("%Y-%m"),
+                )
+            )
     return out

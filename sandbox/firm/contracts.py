@@ -123,7 +123,9 @@ class Contract:
 
     def current_milestones(self) -> dict[str, tuple[Milestone, ChangeOrder | None]]:
         """Milestones of the current version (all approved change orders), with the last one changing each."""
-        current: dict[str, tuple[Milestone, ChangeOrder | None]] = {m: (ms, None) for m, ms in self.milestones.items()}
+        current: dict[str, tuple[Milestone, ChangeOrder | None]] = {
+            m: (ms, None) for m, ms in self.milestones.items()
+        }
         for co in self.approved():
             for mid, ms in co.milestones.items():
                 current[mid] = (ms, co)

@@ -81,7 +81,9 @@ def build_delivery(firm: Firm, rng: np.random.Generator) -> Delivery:
     consultants = []
     for i in range(n_consultants):
         role = PRICED_ROLES[i % len(PRICED_ROLES)] if i % 17 else "data_scientist"
-        consultants.append(Consultant(i, f"Consultant {i:05d}", role, ROLES[role][2], COUNTRIES[i % len(COUNTRIES)].code))
+        consultants.append(
+            Consultant(i, f"Consultant {i:05d}", role, ROLES[role][2], COUNTRIES[i % len(COUNTRIES)].code)
+        )
     by_role: dict[str, list[Consultant]] = {}
     for c in consultants:
         by_role.setdefault(c.role, []).append(c)
@@ -101,8 +103,17 @@ def build_delivery(firm: Firm, rng: np.random.Generator) -> Delivery:
         staff = [by_role[r][int(rng.integers(0, len(by_role[r])))] for r in chosen]
         if "tm_unpriced_role" in c.scenarios:
             staff.append(by_role["data_scientist"][0])
-        p = Project(len(projects) + 1, c, f"{c.customer.name} – {c.ironclad_id}", c.currency, c.start,
-                    min(c.end, AS_OF), staff, default_rate=local_minor(200, c.currency), must_days=must)
+        p = Project(
+            len(projects) + 1,
+            c,
+            f"{c.customer.name} – {c.ironclad_id}",
+            c.currency,
+            c.start,
+            min(c.end, AS_OF),
+            staff,
+            default_rate=local_minor(200, c.currency),
+            must_days=must,
+        )
         if c.model == "time_and_materials":
             rates = {r: rate_at(psa_schedule(c, r), AS_OF) for r in sorted(c.roles())}
             p.psa_rates = {r: v for r, v in rates.items() if v is not None}
@@ -112,8 +123,12 @@ def build_delivery(firm: Firm, rng: np.random.Generator) -> Delivery:
             cur = CURRENCIES["USD"]
             start = AS_OF - dt.timedelta(days=int(rng.integers(60, 200)))
             staff = [consultants[int(j)] for j in rng.choice(n_consultants, size=2, replace=False)]
-            title = "Internal – practice development" if kind == "internal" else "Migration wave (unsigned SOW)"
-            projects.append(Project(len(projects) + 1, None, f"{title} {i + 1}", cur, start, AS_OF, staff, kind=kind))
+            title = (
+                "Internal – practice development" if kind == "internal" else "Migration wave (unsigned SOW)"
+            )
+            projects.append(
+                Project(len(projects) + 1, None, f"{title} {i + 1}", cur, start, AS_OF, staff, kind=kind)
+            )
     time = build_time(firm, projects, rng)
     expenses = build_expenses(projects, rng)
     milestones = build_milestones(firm, rng)
@@ -155,23 +170,27 @@ def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) ->
             cols["day"].append(picked)
     project = np.concatenate(cols["project"])
     n = len(project)
-    frame = pl.DataFrame({
-        "project": project,
-        "consultant": np.concatenate(cols["consultant"]),
-        "date": np.concatenate(cols["day"]).astype("datetime64[D]"),
-        "minutes": rng.choice(MINUTES, size=n, p=MINUTE_P),
-        "u_billable": rng.random(n),
-        "u_created": rng.integers(0, 4, size=n),
-        "u_hour": rng.integers(16, 20, size=n),
-        "u_note": rng.integers(0, 6, size=n),
-    }).with_columns(pl.col("date").cast(pl.Date))
-    pinfo = pl.DataFrame({
-        "project": [p.idx for p in projects],
-        "contract": [p.contract.idx if p.contract else 0 for p in projects],
-        "model": [p.contract.model if p.contract else "internal" for p in projects],
-        "currency": [p.currency.code for p in projects],
-        "default_rate": [p.default_rate for p in projects],
-    })
+    frame = pl.DataFrame(
+        {
+            "project": project,
+            "consultant": np.concatenate(cols["consultant"]),
+            "date": np.concatenate(cols["day"]).astype("datetime64[D]"),
+            "minutes": rng.choice(MINUTES, size=n, p=MINUTE_P),
+            "u_billable": rng.random(n),
+            "u_created": rng.integers(0, 4, size=n),
+            "u_hour": rng.integers(16, 20, size=n),
+            "u_note": rng.integers(0, 6, size=n),
+        }
+    ).with_columns(pl.col("date").cast(pl.Date))
+    pinfo = pl.DataFrame(
+        {
+            "project": [p.idx for p in projects],
+            "contract": [p.contract.idx if p.contract else 0 for p in projects],
+            "model": [p.contract.model if p.contract else "internal" for p in projects],
+            "currency": [p.currency.code for p in projects],
+            "default_rate": [p.default_rate for p in projects],
+        }
+    )
     role_of = {c.idx: c.role for p in projects for c in p.staff}
     cost_of = {c.idx: c.cost_usd for p in projects for c in p.staff}
     frame = frame.join(pinfo, on="project", how="left").with_columns(
@@ -191,22 +210,44 @@ def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) ->
     contract_rates = pl.DataFrame(contract_rows, schema=sched_schema, orient="row").sort("date")
     frame = frame.sort("date")
     # both sides are sorted on date; join_asof cannot verify that within `by` groups, hence check_sortedness=False
-    frame = frame.join_asof(psa.rename({"rate": "psa_rate"}), on="date", by=["contract", "role"], strategy="backward",
-                            check_sortedness=False)
-    frame = frame.join_asof(contract_rates.rename({"rate": "contract_rate"}), on="date", by=["contract", "role"],
-                            strategy="backward", check_sortedness=False)
+    frame = frame.join_asof(
+        psa.rename({"rate": "psa_rate"}),
+        on="date",
+        by=["contract", "role"],
+        strategy="backward",
+        check_sortedness=False,
+    )
+    frame = frame.join_asof(
+        contract_rates.rename({"rate": "contract_rate"}),
+        on="date",
+        by=["contract", "role"],
+        strategy="backward",
+        check_sortedness=False,
+    )
     cost_minor = pl.DataFrame(
-        [(code, usd, local_minor(usd, cur, step=1 if cur.minor == 0 else cur.base_unit))
-         for code, cur in CURRENCIES.items() for usd in sorted(set(cost_of.values()))],
-        schema={"currency": pl.String, "cost_usd": pl.Int64, "cost_rate": pl.Int64}, orient="row")
+        [
+            (code, usd, local_minor(usd, cur, step=1 if cur.minor == 0 else cur.base_unit))
+            for code, cur in CURRENCIES.items()
+            for usd in sorted(set(cost_of.values()))
+        ],
+        schema={"currency": pl.String, "cost_usd": pl.Int64, "cost_rate": pl.Int64},
+        orient="row",
+    )
     month0 = AS_OF.replace(day=1)
-    frame = frame.join(cost_minor, on=["currency", "cost_usd"], how="left").with_columns(
-        billable=(pl.col("model") == "time_and_materials") & (pl.col("u_billable") < 0.92),
-        applied_rate=pl.when(pl.col("model") == "time_and_materials")
-        .then(pl.coalesce("psa_rate", "default_rate")).otherwise(0),
-    ).with_columns(
-        is_invoiced=pl.col("billable") & (pl.col("date") < month0),
-    ).sort(["project", "consultant", "date"]).with_row_index("entry", offset=1)
+    frame = (
+        frame.join(cost_minor, on=["currency", "cost_usd"], how="left")
+        .with_columns(
+            billable=(pl.col("model") == "time_and_materials") & (pl.col("u_billable") < 0.92),
+            applied_rate=pl.when(pl.col("model") == "time_and_materials")
+            .then(pl.coalesce("psa_rate", "default_rate"))
+            .otherwise(0),
+        )
+        .with_columns(
+            is_invoiced=pl.col("billable") & (pl.col("date") < month0),
+        )
+        .sort(["project", "consultant", "date"])
+        .with_row_index("entry", offset=1)
+    )
     return frame.drop("u_billable")
 
 
@@ -219,12 +260,38 @@ def build_expenses(projects: list[Project], rng: np.random.Generator) -> pl.Data
             person = p.staff[int(rng.integers(0, len(p.staff)))]
             day = p.start + dt.timedelta(days=int(rng.integers(0, max(1, (p.end - p.start).days + 1))))
             billable = bool(p.contract and p.contract.model == "time_and_materials" and rng.random() < 0.7)
-            amount = local_minor(int(rng.integers(40, 900)), p.currency, step=1 if p.currency.minor == 0 else p.currency.base_unit // 100 or 1)
+            amount = local_minor(
+                int(rng.integers(40, 900)),
+                p.currency,
+                step=1 if p.currency.minor == 0 else p.currency.base_unit // 100 or 1,
+            )
             category = ["Travel", "Lodging", "Meals", "Software", "Mileage"][int(rng.integers(0, 5))]
-            rows.append((p.idx, person.idx, day, category, amount, p.currency.code, billable, billable and day < month0))
-    return pl.DataFrame(rows, schema={"project": pl.Int64, "consultant": pl.Int64, "date": pl.Date, "category": pl.String,
-                                      "amount": pl.Int64, "currency": pl.String, "billable": pl.Boolean,
-                                      "is_invoiced": pl.Boolean}, orient="row").with_row_index("expense", offset=1)
+            rows.append(
+                (
+                    p.idx,
+                    person.idx,
+                    day,
+                    category,
+                    amount,
+                    p.currency.code,
+                    billable,
+                    billable and day < month0,
+                )
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "project": pl.Int64,
+            "consultant": pl.Int64,
+            "date": pl.Date,
+            "category": pl.String,
+            "amount": pl.Int64,
+            "currency": pl.String,
+            "billable": pl.Boolean,
+            "is_invoiced": pl.Boolean,
+        },
+        orient="row",
+    ).with_row_index("expense", offset=1)
 
 
 def build_milestones(firm: Firm, rng: np.random.Generator) -> list[MilestoneDelivery]:
@@ -240,7 +307,11 @@ def build_milestones(firm: Firm, rng: np.random.Generator) -> list[MilestoneDeli
             ms = current[mid][0] if mid in current else every[mid]
             planned = c.milestones[mid].planned if mid in c.milestones else ms.planned
             completed = accepted = invoiced = None
-            if planned <= AS_OF - dt.timedelta(days=2) or "ff_not_invoiced" in c.scenarios and planned <= AS_OF:
+            if (
+                planned <= AS_OF - dt.timedelta(days=2)
+                or "ff_not_invoiced" in c.scenarios
+                and planned <= AS_OF
+            ):
                 jitter = 0 if "ff_not_invoiced" in c.scenarios else int(rng.integers(-3, 3))
                 completed = min(planned + dt.timedelta(days=jitter), AS_OF)
                 acc = completed + dt.timedelta(days=int(rng.integers(0, 8)))

@@ -111,7 +111,9 @@ def build_erp(firm: Firm, delivery: Delivery, rng: np.random.Generator) -> Erp:
                     lines.append(ScheduleLine(c.milestone_key(mid), ms.planned, ms.amount))
                 if md is not None and md.accepted:
                     amount = milestones_known(c, md.accepted, erp_only=True).get(mid, ms).amount
-                    postings.append(Posting(c, md.accepted.replace(day=1), amount, f"Milestone {mid} accepted"))
+                    postings.append(
+                        Posting(c, md.accepted.replace(day=1), amount, f"Milestone {mid} accepted")
+                    )
             schedules[c.idx] = lines
         elif c.model == "retainer":
             lines = []
@@ -130,30 +132,59 @@ def build_erp(firm: Firm, delivery: Delivery, rng: np.random.Generator) -> Erp:
     return Erp(schedules, invoices, postings, _fx(firm, rng))
 
 
-def _time_and_materials(firm: Firm, delivery: Delivery, invoices: list[Invoice], postings: list[Posting]) -> None:
+def _time_and_materials(
+    firm: Firm, delivery: Delivery, invoices: list[Invoice], postings: list[Posting]
+) -> None:
     by_idx = {c.idx: c for c in firm.contracts}
     month0 = AS_OF.replace(day=1)
     t = delivery.time.filter(pl.col("billable")).with_columns(
-        month=pl.col("date").dt.truncate("1mo"), value=pl.col("applied_rate") * pl.col("minutes"))
+        month=pl.col("date").dt.truncate("1mo"), value=pl.col("applied_rate") * pl.col("minutes")
+    )
     earned = t.group_by("contract", "month").agg(pl.col("value").sum()).sort("contract", "month")
     for contract, month, value in earned.iter_rows():
         end = min(month_end(month), AS_OF)
-        postings.append(Posting(by_idx[contract], month, round_half_up_div(value, 60), f"T&M revenue to {end}"))
-    billed = t.filter(pl.col("month") < month0).group_by("contract", "month", "role", "applied_rate").agg(
-        pl.col("value").sum(), pl.col("minutes").sum()).sort("contract", "month", "role", "applied_rate")
-    exp = delivery.expenses.filter(pl.col("is_invoiced")).join(
-        pl.DataFrame({"project": [p.idx for p in delivery.projects],
-                      "contract": [p.contract.idx if p.contract else 0 for p in delivery.projects]}), on="project"
-    ).with_columns(month=pl.col("date").dt.truncate("1mo")).group_by("contract", "month").agg(pl.col("amount").sum())
+        postings.append(
+            Posting(by_idx[contract], month, round_half_up_div(value, 60), f"T&M revenue to {end}")
+        )
+    billed = (
+        t.filter(pl.col("month") < month0)
+        .group_by("contract", "month", "role", "applied_rate")
+        .agg(pl.col("value").sum(), pl.col("minutes").sum())
+        .sort("contract", "month", "role", "applied_rate")
+    )
+    exp = (
+        delivery.expenses.filter(pl.col("is_invoiced"))
+        .join(
+            pl.DataFrame(
+                {
+                    "project": [p.idx for p in delivery.projects],
+                    "contract": [p.contract.idx if p.contract else 0 for p in delivery.projects],
+                }
+            ),
+            on="project",
+        )
+        .with_columns(month=pl.col("date").dt.truncate("1mo"))
+        .group_by("contract", "month")
+        .agg(pl.col("amount").sum())
+    )
     exp_by = {(c, m): a for c, m, a in exp.iter_rows()}
     per_invoice: dict[tuple[int, dt.date], list[Line]] = {}
     for contract, month, role, rate, value, minutes in billed.iter_rows():
         qty = (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.0001"))
         per_invoice.setdefault((contract, month), []).append(
-            Line(f"{month:%Y-%m}:{role}", f"Professional services – {role}", round_half_up_div(value, 60), qty, rate))
+            Line(
+                f"{month:%Y-%m}:{role}",
+                f"Professional services – {role}",
+                round_half_up_div(value, 60),
+                qty,
+                rate,
+            )
+        )
     for (contract, month), amount in exp_by.items():
-        per_invoice.setdefault((contract, month), []).append(Line(f"{month:%Y-%m}:expenses", "Reimbursable expenses", amount))
-    for (contract, month) in sorted(per_invoice):
+        per_invoice.setdefault((contract, month), []).append(
+            Line(f"{month:%Y-%m}:expenses", "Reimbursable expenses", amount)
+        )
+    for contract, month in sorted(per_invoice):
         day = add_months(month, 1) + dt.timedelta(days=3)
         invoices.append(Invoice(len(invoices) + 1, by_idx[contract], day, per_invoice[(contract, month)]))
 
@@ -170,7 +201,14 @@ def _plant_revenue(firm: Firm, delivery: Delivery, postings: list[Posting], rng:
         victim.memo += " (keyed in twice?)"
     for c in firm.revenue_plants.get("rev_extra", []):
         month = add_months(c.start, -1)
-        postings.append(Posting(c, month, c.currency.base_unit * int(rng.integers(1000, 9000)), "Accrual posted before the start"))
+        postings.append(
+            Posting(
+                c,
+                month,
+                c.currency.base_unit * int(rng.integers(1000, 9000)),
+                "Accrual posted before the start",
+            )
+        )
 
 
 def _payments(invoices: list[Invoice], rng: np.random.Generator) -> None:
@@ -193,6 +231,15 @@ def _fx(firm: Firm, rng: np.random.Generator) -> pl.DataFrame:
         base = 1 / float(cur.per_usd)
         walk = np.cumsum(rng.normal(0, 0.003, len(days)))
         rates = base * np.exp(walk - walk.mean())
-        frames.append(pl.DataFrame({"currency": code, "date": days.astype("datetime64[D]"),
-                                    "rate": [Decimal(f"{r:.8g}").quantize(Decimal("0.00000001")) for r in rates]}))
-    return pl.concat(frames).with_columns(pl.col("date").cast(pl.Date), pl.col("rate").cast(pl.Decimal(20, 8)))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "currency": code,
+                    "date": days.astype("datetime64[D]"),
+                    "rate": [Decimal(f"{r:.8g}").quantize(Decimal("0.00000001")) for r in rates],
+                }
+            )
+        )
+    return pl.concat(frames).with_columns(
+        pl.col("date").cast(pl.Date), pl.col("rate").cast(pl.Decimal(20, 8))
+    )

@@ -26,9 +26,14 @@ from .wire_psa import kantata_tables
 
 # manifest object names, as each vendor names its objects -> (table, filter on the wire table)
 NETSUITE_OBJECTS = {
-    "customer": ("customer", None), "job": ("job", None), "billingSchedule": ("billingschedule", None),
-    "invoice": ("transaction", "CustInvc"), "customerPayment": ("transaction", "CustPymt"),
-    "journalEntry": ("transaction", "Journal"), "currency": ("currency", None), "currencyRate": ("currencyrate", None),
+    "customer": ("customer", None),
+    "job": ("job", None),
+    "billingSchedule": ("billingschedule", None),
+    "invoice": ("transaction", "CustInvc"),
+    "customerPayment": ("transaction", "CustPymt"),
+    "journalEntry": ("transaction", "Journal"),
+    "currency": ("currency", None),
+    "currencyRate": ("currencyrate", None),
 }
 
 
@@ -45,7 +50,13 @@ def set_caps(firm: Firm, d60: dict[int, int]) -> None:
         delivered = d60.get(c.idx, 0) // 60
         if "tm_over_cap" in c.scenarios:
             c.cap = int(delivered * 0.85) // step * step
-            p.co(c, AS_OF - dt.timedelta(days=15), None, status="draft", cap=(int(delivered * 1.5) // step + 1) * step)
+            p.co(
+                c,
+                AS_OF - dt.timedelta(days=15),
+                None,
+                status="draft",
+                cap=(int(delivered * 1.5) // step + 1) * step,
+            )
         elif "tm_cap_raised" in c.scenarios:
             c.cap = int(delivered * 0.8) // step * step
             eff = AS_OF - dt.timedelta(days=10)
@@ -56,7 +67,9 @@ def set_caps(firm: Firm, d60: dict[int, int]) -> None:
             c.cap = None
 
 
-def generate(size_name: str, seed: int, out: Path, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+def generate(
+    size_name: str, seed: int, out: Path, progress: Callable[[str], None] = lambda _: None
+) -> dict[str, Any]:
     """Write `<out>/firm/<vendor>/<table>.parquet` and `<out>/manifest.json`; return the manifest."""
     size = get_size(size_name)
     t0 = time.perf_counter()
@@ -65,8 +78,10 @@ def generate(size_name: str, seed: int, out: Path, progress: Callable[[str], Non
     progress(f"planned {len(firm.customers)} customers, {len(firm.contracts)} SOWs")
     delivery = build_delivery(firm, rng)
     set_caps(firm, delivered_value60(firm, delivery))
-    progress(f"delivered {delivery.time.height:,} time entries, {delivery.expenses.height:,} expenses "
-             f"({time.perf_counter() - t0:.1f}s)")
+    progress(
+        f"delivered {delivery.time.height:,} time entries, {delivery.expenses.height:,} expenses "
+        f"({time.perf_counter() - t0:.1f}s)"
+    )
     erp = build_erp(firm, delivery, rng)
     breaks = find_breaks(firm, delivery, erp)
     check_attribution(breaks, firm)
@@ -95,8 +110,10 @@ def generate(size_name: str, seed: int, out: Path, progress: Callable[[str], Non
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (firm_dir / "params.json").write_text(json.dumps({"size": size.name, "seed": seed}) + "\n")
-    progress(f"wrote {sum(len(v) for v in manifest['counts'].values())} tables, {len(breaks)} breaks "
-             f"({time.perf_counter() - t0:.1f}s)")
+    progress(
+        f"wrote {sum(len(v) for v in manifest['counts'].values())} tables, {len(breaks)} breaks "
+        f"({time.perf_counter() - t0:.1f}s)"
+    )
     return manifest
 
 

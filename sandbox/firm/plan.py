@@ -47,10 +47,50 @@ SCENARIOS = {
     "ret_retro_fee": "retainer",  # fee change effective in the past: invoiced months need adjustments
 }
 REVENUE_SCENARIOS = ("rev_missing", "rev_wrong", "rev_extra")
-INDUSTRIES = ["Banking", "Insurance", "Healthcare", "Retail", "Manufacturing", "Energy", "Technology", "Public Sector"]
-NAME_A = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Hooli", "Vandelay",
-          "Soylent", "Wonka", "Gringotts", "Oscorp", "Aperture", "Massive", "Nakatomi", "Zorg", "Monarch", "Dunder"]
-NAME_B = ["Holdings", "Industries", "Group", "Partners", "Systems", "Logistics", "Bank", "Retail", "Energy", "Labs"]
+INDUSTRIES = [
+    "Banking",
+    "Insurance",
+    "Healthcare",
+    "Retail",
+    "Manufacturing",
+    "Energy",
+    "Technology",
+    "Public Sector",
+]
+NAME_A = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Tyrell",
+    "Cyberdyne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Wonka",
+    "Gringotts",
+    "Oscorp",
+    "Aperture",
+    "Massive",
+    "Nakatomi",
+    "Zorg",
+    "Monarch",
+    "Dunder",
+]
+NAME_B = [
+    "Holdings",
+    "Industries",
+    "Group",
+    "Partners",
+    "Systems",
+    "Logistics",
+    "Bank",
+    "Retail",
+    "Energy",
+    "Labs",
+]
 
 
 @dataclass
@@ -88,12 +128,22 @@ class Planner:
     # ---- customers --------------------------------------------------------------------------------------
     def customer(self, idx: int) -> Customer:
         # the first customers cover every country (so every size has every currency), the rest are weighted
-        country = COUNTRIES[idx - 1] if idx <= len(COUNTRIES) else self.rng.choices(COUNTRIES, COUNTRY_WEIGHTS)[0]
+        country = (
+            COUNTRIES[idx - 1] if idx <= len(COUNTRIES) else self.rng.choices(COUNTRIES, COUNTRY_WEIGHTS)[0]
+        )
         self.ns_customer_seq += 1
         name = f"{self.rng.choice(NAME_A)} {self.rng.choice(NAME_B)} {country.code}-{idx:05d}"
         created = AS_OF - dt.timedelta(days=self.rng.randint(900, 1400))
-        return Customer(idx, name, country, CURRENCIES[country.currency], self.rng.choice(INDUSTRIES),
-                        self.next_sf("001"), self.ns_customer_seq, created)
+        return Customer(
+            idx,
+            name,
+            country,
+            CURRENCIES[country.currency],
+            self.rng.choice(INDUSTRIES),
+            self.next_sf("001"),
+            self.ns_customer_seq,
+            created,
+        )
 
     # ---- contracts ---------------------------------------------------------------------------------------
     def contract(self, idx: int, customer: Customer, model: str, scenario: str | None) -> Contract:
@@ -109,9 +159,18 @@ class Planner:
             start = AS_OF - dt.timedelta(days=rng.randint(10, 25))
             end = add_months(start, 9)
         signed = start - dt.timedelta(days=rng.randint(5, 30))
-        c = Contract(idx, customer, model, customer.currency, start, end,
-                     to_ts(signed, rng.randint(8, 17), rng.randint(0, 59)), self.next_ic(), self.uuid(),
-                     self.next_sf("006"))
+        c = Contract(
+            idx,
+            customer,
+            model,
+            customer.currency,
+            start,
+            end,
+            to_ts(signed, rng.randint(8, 17), rng.randint(0, 59)),
+            self.next_ic(),
+            self.uuid(),
+            self.next_sf("006"),
+        )
         if scenario:
             c.scenarios.add(scenario)
         cur = c.currency
@@ -129,8 +188,14 @@ class Planner:
             c.fee = local_minor(rng.randint(8, 40) * 1000, cur, step=cur.base_unit * 50)
         return c
 
-    def co(self, c: Contract, effective: dt.date, approved: dt.date | None, status: str = "approved",
-           **terms: object) -> ChangeOrder:
+    def co(
+        self,
+        c: Contract,
+        effective: dt.date,
+        approved: dt.date | None,
+        status: str = "approved",
+        **terms: object,
+    ) -> ChangeOrder:
         number = len(c.cos) + 1
         approved_at = to_ts(approved, self.rng.randint(8, 18), self.rng.randint(0, 59)) if approved else None
         co = ChangeOrder(number, effective, status, approved_at, self.next_ic(), self.uuid(), **terms)  # type: ignore[arg-type]
@@ -159,7 +224,12 @@ class Planner:
             elif s == "tm_retro_rate":
                 role = roles[-1]
                 eff = mid_term
-                self.co(c, eff, eff + dt.timedelta(days=rng.randint(12, 25)), rates={role: self.raise_rate(c, role, 0.06)})
+                self.co(
+                    c,
+                    eff,
+                    eff + dt.timedelta(days=rng.randint(12, 25)),
+                    rates={role: self.raise_rate(c, role, 0.06)},
+                )
             elif s == "tm_same_day":
                 role = roles[0]
                 eff = mid_term
@@ -170,11 +240,18 @@ class Planner:
             elif s == "tm_draft_co":
                 role = roles[0]
                 self.co(c, mid_term, None, status="draft", rates={role: self.raise_rate(c, role, 0.2)})
-                self.co(c, mid_term, None, status="in_review", rates={roles[1]: self.raise_rate(c, roles[1], 0.2)})
+                self.co(
+                    c, mid_term, None, status="in_review", rates={roles[1]: self.raise_rate(c, roles[1], 0.2)}
+                )
             elif rng.random() < 0.5 and s not in ("tm_no_project",):
                 role = rng.choice(roles)  # an ordinary rate change, propagated on time
                 eff = c.start + (min(c.end, AS_OF) - c.start) * rng.uniform(0.3, 0.8)
-                self.co(c, eff, eff - dt.timedelta(days=rng.randint(0, 10)), rates={role: self.raise_rate(c, role, 0.05)})
+                self.co(
+                    c,
+                    eff,
+                    eff - dt.timedelta(days=rng.randint(0, 10)),
+                    rates={role: self.raise_rate(c, role, 0.05)},
+                )
             if s == "tm_unpriced_role":
                 pass  # staffing adds a data scientist (see delivery)
         elif c.model == "fixed_fee":
@@ -194,24 +271,44 @@ class Planner:
             future = [last]
         if s == "ff_amount_stale":
             m = future[0]
-            self.co(c, approve, approve, erp_propagated=False,
-                    milestones={m.mid: Milestone(m.mid, m.name, m.amount + cur.base_unit * 2500, m.planned)})
+            self.co(
+                c,
+                approve,
+                approve,
+                erp_propagated=False,
+                milestones={m.mid: Milestone(m.mid, m.name, m.amount + cur.base_unit * 2500, m.planned)},
+            )
         elif s == "ff_date_stale":
             m = future[0]
-            self.co(c, approve, approve, erp_propagated=False,
-                    milestones={m.mid: Milestone(m.mid, m.name, m.amount, m.planned + dt.timedelta(days=21))})
+            self.co(
+                c,
+                approve,
+                approve,
+                erp_propagated=False,
+                milestones={m.mid: Milestone(m.mid, m.name, m.amount, m.planned + dt.timedelta(days=21))},
+            )
         elif s == "ff_removed_stale":
             self.co(c, approve, approve, erp_propagated=False, removed=[future[0].mid])
         elif s == "ff_added_stale":
             mid = f"M{len(c.milestones) + 1}"
             amount = local_minor(rng.randint(10, 40) * 1000, cur, step=cur.base_unit * 100)
-            self.co(c, approve, approve, erp_propagated=False,
-                    milestones={mid: Milestone(mid, "Additional scope", amount, AS_OF + dt.timedelta(days=45))})
+            self.co(
+                c,
+                approve,
+                approve,
+                erp_propagated=False,
+                milestones={mid: Milestone(mid, "Additional scope", amount, AS_OF + dt.timedelta(days=45))},
+            )
         elif s == "ff_invoiced_changed":
             m = past[0] if past else min(c.milestones.values(), key=lambda m: m.planned)
             if not past:
                 m.planned = AS_OF - dt.timedelta(days=90)
-            self.co(c, approve, approve, milestones={m.mid: Milestone(m.mid, m.name, m.amount + cur.base_unit * 1500, m.planned)})
+            self.co(
+                c,
+                approve,
+                approve,
+                milestones={m.mid: Milestone(m.mid, m.name, m.amount + cur.base_unit * 1500, m.planned)},
+            )
         elif s == "ff_not_invoiced":
             ordered = sorted(c.milestones.values(), key=lambda m: m.planned)
             ordered[0].planned = AS_OF - dt.timedelta(days=40)
@@ -225,7 +322,12 @@ class Planner:
             self.co(c, AS_OF - dt.timedelta(days=20), AS_OF - dt.timedelta(days=20), removed=[m.mid])
         elif s is None and rng.random() < 0.4 and future:
             m = future[-1]  # an ordinary amount change, propagated to the ERP
-            self.co(c, approve, approve, milestones={m.mid: Milestone(m.mid, m.name, m.amount + cur.base_unit * 1000, m.planned)})
+            self.co(
+                c,
+                approve,
+                approve,
+                milestones={m.mid: Milestone(m.mid, m.name, m.amount + cur.base_unit * 1000, m.planned)},
+            )
 
     def shape_retainer(self, c: Contract, s: str | None) -> None:
         rng = self.rng
@@ -260,7 +362,9 @@ def plan_firm(size: Size, seed: int) -> Firm:
     p = Planner(size, seed)
     customers = [p.customer(i) for i in range(1, size.customers + 1)]
     rng = p.rng
-    wanted: list[tuple[str, str | None]] = [(model, s) for s, model in SCENARIOS.items() for _ in range(size.plant)]
+    wanted: list[tuple[str, str | None]] = [
+        (model, s) for s, model in SCENARIOS.items() for _ in range(size.plant)
+    ]
     n_total = max(int(size.customers * size.sows_per_customer), len(wanted) + 5 * size.plant + 6)
     models = ["time_and_materials"] * 5 + ["fixed_fee"] * 3 + ["retainer"] * 2
     while len(wanted) < n_total:
@@ -294,7 +398,13 @@ def plan_firm(size: Size, seed: int) -> Firm:
         d.sf_deleted = True
         customers.append(d)
     revenue: dict[str, list[Contract]] = {}
-    pool = [c for c in contracts if not c.scenarios and c.model in ("time_and_materials", "retainer") and c.start < AS_OF - dt.timedelta(days=95)]
+    pool = [
+        c
+        for c in contracts
+        if not c.scenarios
+        and c.model in ("time_and_materials", "retainer")
+        and c.start < AS_OF - dt.timedelta(days=95)
+    ]
     rng.shuffle(pool)
     for k, name in enumerate(REVENUE_SCENARIOS):
         chosen = pool[k * size.plant : (k + 1) * size.plant]

@@ -88,8 +88,12 @@ def create_app(
         Route(f"{BASE_PATH}/{{segment}}/{{rid}}", api.wrap(api.member), methods=methods),
         Route("/{rest:path}", api.wrap(api.no_route, auth=False), methods=methods),
     ]
-    return build_app(sim, routes, error_response, admin_extra=[
-        Route("/_sandbox/kantata/touch", api.touch, methods=["POST"])]), sim
+    return build_app(
+        sim,
+        routes,
+        error_response,
+        admin_extra=[Route("/_sandbox/kantata/touch", api.touch, methods=["POST"])],
+    ), sim
 
 
 def describe(origin: str, creds: dict[str, str], state: SimulatorState) -> dict[str, Any]:
@@ -207,10 +211,13 @@ class _Api:
         if "notes" in self.store.tables[resource].schema:
             changes["notes"] = body.get("notes", "bulk edit")
         if not changes:
-            return json_response({"error": f"{resource} has no notes to edit within the same second"}, status=400)
+            return json_response(
+                {"error": f"{resource} has no notes to edit within the same second"}, status=400
+            )
         n = self.store.touch(resource, float(body.get("fraction", 0.01)), int(body.get("seed", 0)), changes)
-        return json_response({"resource": resource, "touched": n,
-                              "updated_at": None if same_second else now.isoformat()})
+        return json_response(
+            {"resource": resource, "touched": n, "updated_at": None if same_second else now.isoformat()}
+        )
 
     def no_route(self, request: Request, raw: bytes) -> Response:
         return _fail(404, "Page not found")

@@ -199,8 +199,10 @@ class Store:
             self.con.register("_kantata_touched", pl.DataFrame({"pos": picked}).to_arrow())
             try:
                 sets = ", ".join(f'"{c}" = ?' for c in changes)
-                self.con.execute(f'update "{table}" set {sets} where rowid in (select pos from _kantata_touched)',
-                                 list(changes.values()))
+                self.con.execute(
+                    f'update "{table}" set {sets} where rowid in (select pos from _kantata_touched)',
+                    list(changes.values()),
+                )
             finally:
                 self.con.unregister("_kantata_touched")
             t.changed()

@@ -24,7 +24,15 @@ from .writes import _bool, _bumped, _date, _err, _int
 WORK_STATES = ("not started", "started", "needs info", "completed")
 # issues without a task status set (with one they take WORK_STATES; we accept both)
 ISSUE_STATES = (
-    "new", "reopened", "in progress", "blocked", "fixed", "duplicate", "can't repro", "resolved", "won't fix",
+    "new",
+    "reopened",
+    "in progress",
+    "blocked",
+    "fixed",
+    "duplicate",
+    "can't repro",
+    "resolved",
+    "won't fix",
 )
 # departure: the firm records a client's acceptance of a milestone as state "accepted", which the vendor
 # docs do not list

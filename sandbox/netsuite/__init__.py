@@ -83,8 +83,12 @@ def create_app(
 def _m2m(url: str, integration: dict[str, str]) -> dict[str, str]:
     """An M2M integration as a configured account describes it: token URL, client id, certificate id and the
     private key (here: the file the sandbox wrote) — the client signs its own assertions."""
-    return {"token_url": url, "client_id": integration["client_id"], "certificate_id": integration["certificate_id"],
-            "private_key_file": integration.get("private_key_file", "")}
+    return {
+        "token_url": url,
+        "client_id": integration["client_id"],
+        "certificate_id": integration["certificate_id"],
+        "private_key_file": integration.get("private_key_file", ""),
+    }
 
 
 def describe(origin: str, creds: dict[str, Any], state: SimulatorState) -> dict[str, Any]:

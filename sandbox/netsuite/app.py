@@ -55,8 +55,10 @@ TOKEN_PATH = f"{PREFIX}/auth/oauth2/v1/token"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 WRITABLE = "billingSchedule"
 READER, WRITER = "reader", "writer"  # token roles: the ingestion integration, the reverse-ETL integration
-WRITE_DENIED = ("Permission Violation: your role (the ingestion integration) cannot edit billing schedules. "
-                "Use the reverse-ETL integration's credentials.")
+WRITE_DENIED = (
+    "Permission Violation: your role (the ingestion integration) cannot edit billing schedules. "
+    "Use the reverse-ETL integration's credentials."
+)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -80,7 +82,9 @@ class NetSuiteService:
         self.store = store
         self.state = state
         self.creds = creds
-        self.writer_creds: dict[str, str] | None = creds.get("writer")  # None: credentials made before it existed
+        self.writer_creds: dict[str, str] | None = creds.get(
+            "writer"
+        )  # None: credentials made before it existed
         self.reader = RecordReader(store)
         self.writer = BillingScheduleWriter(store)
         self.ar = InvoiceActions(store)
@@ -95,7 +99,10 @@ class NetSuiteService:
 
         async def wrapped(request: Request) -> Response:
             try:
-                if self.state.tokens.check(bearer(request.headers.get("authorization"))) is not TokenStatus.OK:
+                if (
+                    self.state.tokens.check(bearer(request.headers.get("authorization")))
+                    is not TokenStatus.OK
+                ):
                     raise NetSuiteError(401, LOGIN_DETAIL, "INVALID_LOGIN")
                 return await handler(request)
             except NetSuiteError as exc:
@@ -137,7 +144,9 @@ class NetSuiteService:
         except AssertionRejected as exc:
             return oauth_error(exc.error, exc.description)
         ttl = int(self.state.settings.get("token_ttl_seconds") or 3600)
-        return json_response({"access_token": self.issue_token(role), "token_type": "Bearer", "expires_in": ttl})
+        return json_response(
+            {"access_token": self.issue_token(role), "token_type": "Bearer", "expires_in": ttl}
+        )
 
     # --- SuiteQL -----------------------------------------------------------------------------------
     async def suiteql(self, request: Request) -> Response:
@@ -145,8 +154,15 @@ class NetSuiteService:
         q = suiteql.parse_body(await request.body())
         base = base_url(request) + "/query/v1/suiteql"
         body, count = await run_in_threadpool(
-            suiteql.page, self.store, self.state.settings, self.pager, request.scope, request.query_params,
-            base, str(request.url), q,
+            suiteql.page,
+            self.store,
+            self.state.settings,
+            self.pager,
+            request.scope,
+            request.query_params,
+            base,
+            str(request.url),
+            q,
         )
         self.state.served(count)
         return Response(body, media_type="application/json")
@@ -155,8 +171,14 @@ class NetSuiteService:
     async def record_list(self, request: Request) -> Response:
         rtype = record_type(request.path_params["rtype"])
         body, count = await run_in_threadpool(
-            self.reader.list_page, rtype, request.query_params, base_url(request), str(request.url), request.scope,
-            self.state.settings, self.pager,
+            self.reader.list_page,
+            rtype,
+            request.query_params,
+            base_url(request),
+            str(request.url),
+            request.scope,
+            self.state.settings,
+            self.pager,
         )
         self.state.served(count)
         return Response(body, media_type="application/json")
@@ -175,14 +197,18 @@ class NetSuiteService:
     async def sublist_get(self, request: Request) -> Response:
         rtype = record_type(request.path_params["rtype"])
         p = request.path_params
-        found = await run_in_threadpool(self.reader.sublist, rtype, p["ident"], p["sublist"], base_url(request), p.get("line"))
+        found = await run_in_threadpool(
+            self.reader.sublist, rtype, p["ident"], p["sublist"], base_url(request), p.get("line")
+        )
         return json_response(found)
 
     # --- record API: writes ------------------------------------------------------------------------
     def _writable(self, request: Request) -> None:
         rtype = record_type(request.path_params["rtype"])
         if rtype.name != WRITABLE:
-            raise NetSuiteError(405, f"The sandbox supports writes to {WRITABLE} records only, not {rtype.name}.")
+            raise NetSuiteError(
+                405, f"The sandbox supports writes to {WRITABLE} records only, not {rtype.name}."
+            )
         if self.state.tokens.role(bearer(request.headers.get("authorization"))) != WRITER:
             raise NetSuiteError(403, WRITE_DENIED, "INSUFFICIENT_PERMISSION")
 
@@ -194,8 +220,11 @@ class NetSuiteService:
         self._writable(request)
         ident = request.path_params.get("ident")
         if request.method == "PUT" and not (ident or "").startswith("eid:"):
-            raise NetSuiteError(405, "PUT is the upsert by external ID: …/billingSchedule/eid:{externalId}. "
-                                     "Use PATCH to update by internal ID.")
+            raise NetSuiteError(
+                405,
+                "PUT is the upsert by external ID: …/billingSchedule/eid:{externalId}. "
+                "Use PATCH to update by internal ID.",
+            )
         if request.method == "DELETE":
             raise NetSuiteError(405, "The sandbox does not delete records.")
         mode = {"POST": "create", "PATCH": "update", "PUT": "upsert"}[request.method]
@@ -208,10 +237,14 @@ class NetSuiteService:
         self._writable(request)
         p = request.path_params
         rtype = record_type(p["rtype"])
-        await run_in_threadpool(self.reader.sublist, rtype, p["ident"], p["sublist"], base_url(request), p["line"])
+        await run_in_threadpool(
+            self.reader.sublist, rtype, p["ident"], p["sublist"], base_url(request), p["line"]
+        )
         body = parse_body(await request.body())
         item = {**body, "line": int(p["line"])}
-        record_id = await run_in_threadpool(self.writer.write, "update", p["ident"], {"recurrence": {"items": [item]}}, set())
+        record_id = await run_in_threadpool(
+            self.writer.write, "update", p["ident"], {"recurrence": {"items": [item]}}, set()
+        )
         return self._written(request, record_id)
 
     # --- admin -------------------------------------------------------------------------------------
@@ -219,8 +252,10 @@ class NetSuiteService:
         try:
             spec = loads(await request.body() or b"{}")
             if not isinstance(spec, dict) or spec.get("type", WRITABLE) != WRITABLE or "id" not in spec:
-                raise ValueError('expected {"type": "billingSchedule", "id": <id or "eid:…">[, "change": "name"|"amount"]'
-                                 '[, "same_second": true]}')
+                raise ValueError(
+                    'expected {"type": "billingSchedule", "id": <id or "eid:…">[, "change": "name"|"amount"]'
+                    '[, "same_second": true]}'
+                )
             change = spec.get("change", "name")
             if change not in ("name", "amount"):
                 raise ValueError("change must be 'name' or 'amount'")
@@ -236,7 +271,9 @@ class NetSuiteService:
             return json_response({"error": str(exc)}, status=400)
         return json_response(result)
 
-    async def _ar_action(self, request: Request, action: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
+    async def _ar_action(
+        self, request: Request, action: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> Response:
         try:
             body = json.loads(await request.body() or b"{}", parse_float=Decimal)  # amounts stay exact
         except ValueError:
@@ -252,7 +289,9 @@ class NetSuiteService:
     async def record_payment(self, request: Request) -> Response:
         """A finance user receives a customer payment for the invoice (admin: not an API call of ours)."""
         ident = request.path_params["ident"]
-        return await self._ar_action(request, lambda b: self.ar.record_payment(ident, b.get("amount"), b.get("date")))
+        return await self._ar_action(
+            request, lambda b: self.ar.record_payment(ident, b.get("amount"), b.get("date"))
+        )
 
     async def set_invoice_status(self, request: Request) -> Response:
         """A finance user changes the invoice's status, e.g. approves it (admin)."""
@@ -287,13 +326,21 @@ class NetSuiteService:
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     if status == 404:
-        return json_response(error_body(404, f"The requested resource {request.url.path} does not exist.",
-                                        "NONEXISTENT_RESOURCE"), status=404)
+        return json_response(
+            error_body(
+                404, f"The requested resource {request.url.path} does not exist.", "NONEXISTENT_RESOURCE"
+            ),
+            status=404,
+        )
     return json_response(error_body(status), status=status)
 
 
-def create_netsuite_app(firm: Path, state_dir: Path, creds: dict[str, Any], settings: dict[str, Any]) -> tuple[Any, SimulatorState]:
-    sim = SimulatorState(vendor="netsuite", tokens=TokenStore(float(settings["token_ttl_seconds"])), settings=settings)
+def create_netsuite_app(
+    firm: Path, state_dir: Path, creds: dict[str, Any], settings: dict[str, Any]
+) -> tuple[Any, SimulatorState]:
+    sim = SimulatorState(
+        vendor="netsuite", tokens=TokenStore(float(settings["token_ttl_seconds"])), settings=settings
+    )
     service = NetSuiteService(Store(firm, state_dir), sim, creds)
     admin = [
         Route("/_sandbox/netsuite/concurrent-edit", service.concurrent_edit, methods=["POST"]),

@@ -90,11 +90,15 @@ class InvoiceActions:
         invoice = dict(zip([d[0] for d in cur.description], rows[0]))
         if invoice["type"] != INVOICE:
             raise _bad(f"Transaction {invoice_id} is not an invoice (its type is {invoice['type']}).")
-        applied = cur.execute("SELECT coalesce(sum(foreignamount), 0) FROM previoustransactionlink WHERE previousdoc = ?",
-                              [invoice_id]).fetchone()[0]
+        applied = cur.execute(
+            "SELECT coalesce(sum(foreignamount), 0) FROM previoustransactionlink WHERE previousdoc = ?",
+            [invoice_id],
+        ).fetchone()[0]
         invoice["applied"] = Decimal(applied)
         invoice["total"] = Decimal(invoice["foreigntotal"] or 0)
-        prec = cur.execute("SELECT currencyprecision FROM currency WHERE id = ?", [invoice["currency"]]).fetchall()
+        prec = cur.execute(
+            "SELECT currencyprecision FROM currency WHERE id = ?", [invoice["currency"]]
+        ).fetchall()
         invoice["places"] = int(prec[0][0]) if prec and prec[0][0] is not None else 2
         return invoice
 
@@ -107,39 +111,71 @@ class InvoiceActions:
             inv = self._invoice(cur, invoice_id)
             places, balance = inv["places"], inv["total"] - inv["applied"]
             if inv["status"] == PAID:
-                raise _bad(f"Invoice {invoice_id} is already Paid In Full (open balance {_money(balance, places)}).")
+                raise _bad(
+                    f"Invoice {invoice_id} is already Paid In Full (open balance {_money(balance, places)})."
+                )
             if inv["status"] != OPEN:
-                raise _bad(f"Invoice {invoice_id} is {inv['status']}: only an Open invoice can receive a payment "
-                           "(approve it first).")
+                raise _bad(
+                    f"Invoice {invoice_id} is {inv['status']}: only an Open invoice can receive a payment "
+                    "(approve it first)."
+                )
             paid = balance if wanted is None else wanted
             if paid <= 0:
-                raise _bad(f"The payment amount must be greater than 0, not {amount if wanted is not None else paid}.")
+                raise _bad(
+                    f"The payment amount must be greater than 0, not {amount if wanted is not None else paid}."
+                )
             if paid != paid.quantize(Decimal(1).scaleb(-places)):
-                raise _bad(f"Invalid amount {amount}: the invoice's currency allows at most {places} decimal place(s).")
+                raise _bad(
+                    f"Invalid amount {amount}: the invoice's currency allows at most {places} decimal place(s)."
+                )
             if paid > balance:
-                raise _bad(f"The payment amount {amount} exceeds the open balance of invoice {invoice_id} "
-                           f"({_money(balance, places)}).")
+                raise _bad(
+                    f"The payment amount {amount} exceeds the open balance of invoice {invoice_id} "
+                    f"({_money(balance, places)})."
+                )
             payment_id = int(cur.execute('SELECT coalesce(max(id), 0) + 1 FROM "transaction"').fetchone()[0])
-            while cur.execute('SELECT 1 FROM "transaction" WHERE tranid = ?', [f"PYMT-{payment_id}"]).fetchall():
+            while cur.execute(
+                'SELECT 1 FROM "transaction" WHERE tranid = ?', [f"PYMT-{payment_id}"]
+            ).fetchall():
                 payment_id += 1
             now = _next_lmd(None)
             payment = {
-                "id": payment_id, "tranid": f"PYMT-{payment_id}", "type": PAYMENT, "trandate": day,
-                "entity": inv["entity"], "job": inv["job"], "currency": inv["currency"],
-                "exchangerate": inv["exchangerate"], "status": PAYMENT_STATUS, "foreigntotal": paid,
-                "memo": f"Payment for {inv['tranid']}", "createddate": now, "lastmodifieddate": now,
+                "id": payment_id,
+                "tranid": f"PYMT-{payment_id}",
+                "type": PAYMENT,
+                "trandate": day,
+                "entity": inv["entity"],
+                "job": inv["job"],
+                "currency": inv["currency"],
+                "exchangerate": inv["exchangerate"],
+                "status": PAYMENT_STATUS,
+                "foreigntotal": paid,
+                "memo": f"Payment for {inv['tranid']}",
+                "createddate": now,
+                "lastmodifieddate": now,
             }
-            cur.execute(f'INSERT INTO "transaction" ({", ".join(payment)}) VALUES ({", ".join("?" * len(payment))})',
-                        list(payment.values()))
-            cur.execute("INSERT INTO previoustransactionlink (previousdoc, nextdoc, linktype, foreignamount, linkdate) "
-                        "VALUES (?, ?, ?, ?, ?)", [invoice_id, payment_id, LINK_TYPE, paid, day])
+            cur.execute(
+                f'INSERT INTO "transaction" ({", ".join(payment)}) VALUES ({", ".join("?" * len(payment))})',
+                list(payment.values()),
+            )
+            cur.execute(
+                "INSERT INTO previoustransactionlink (previousdoc, nextdoc, linktype, foreignamount, linkdate) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [invoice_id, payment_id, LINK_TYPE, paid, day],
+            )
             applied = inv["applied"] + paid
             status = PAID if applied >= inv["total"] else OPEN
             lmd = _next_lmd(inv["lastmodifieddate"])
-            cur.execute('UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?', [status, lmd, invoice_id])
+            cur.execute(
+                'UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?',
+                [status, lmd, invoice_id],
+            )
         return {
-            "payment_id": str(payment_id), "invoice_id": str(invoice_id), "invoice_status": status,
-            "applied": _money(paid, places), "open_balance": _money(inv["total"] - applied, places),
+            "payment_id": str(payment_id),
+            "invoice_id": str(invoice_id),
+            "invoice_status": status,
+            "applied": _money(paid, places),
+            "open_balance": _money(inv["total"] - applied, places),
             "lastModifiedDate": lmd.strftime(ISO_DATETIME),
         }
 
@@ -147,20 +183,35 @@ class InvoiceActions:
         """The user sets the invoice's status (approve, reject, void, …); it must fit the payments applied."""
         invoice_id = _invoice_id(ident)
         if status not in INVOICE_STATUSES:
-            raise _bad(f"{status!r} is not a NetSuite invoice status; use one of: {', '.join(INVOICE_STATUSES)}.")
+            raise _bad(
+                f"{status!r} is not a NetSuite invoice status; use one of: {', '.join(INVOICE_STATUSES)}."
+            )
         with self.store.transaction() as cur:
             inv = self._invoice(cur, invoice_id)
             places, applied, total = inv["places"], inv["applied"], inv["total"]
             balance = _money(total - applied, places)
             if status == PAID and applied < total:
-                raise _bad(f"Invoice {invoice_id} becomes Paid In Full when payments cover it: record a payment "
-                           f"(open balance {balance}).")
+                raise _bad(
+                    f"Invoice {invoice_id} becomes Paid In Full when payments cover it: record a payment "
+                    f"(open balance {balance})."
+                )
             if status == OPEN and applied >= total:
-                raise _bad(f"Invoice {invoice_id} is fully paid (open balance {balance}): its status is Paid In Full.")
+                raise _bad(
+                    f"Invoice {invoice_id} is fully paid (open balance {balance}): its status is Paid In Full."
+                )
             if status in (PENDING, REJECTED, VOIDED) and applied > 0:
-                raise _bad(f"Invoice {invoice_id} has payments applied ({_money(applied, places)}): it cannot become "
-                           f"{status}.")
+                raise _bad(
+                    f"Invoice {invoice_id} has payments applied ({_money(applied, places)}): it cannot become "
+                    f"{status}."
+                )
             lmd = _next_lmd(inv["lastmodifieddate"])
-            cur.execute('UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?', [status, lmd, invoice_id])
-        return {"invoice_id": str(invoice_id), "previous_status": inv["status"], "status": status,
-                "lastModifiedDate": lmd.strftime(ISO_DATETIME)}
+            cur.execute(
+                'UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?',
+                [status, lmd, invoice_id],
+            )
+        return {
+            "invoice_id": str(invoice_id),
+            "previous_status": inv["status"],
+            "status": status,
+            "lastModifiedDate": lmd.strftime(ISO_DATETIME),
+        }

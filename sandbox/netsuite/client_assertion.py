@@ -39,12 +39,20 @@ class AssertionRejected(ValueError):
 def new_integration() -> dict[str, str]:
     """An integration record with its certificate: client id, certificate id, and an RSA 2048 key pair (PEM)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode("ascii")
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
-    return {"client_id": secrets.token_hex(32), "certificate_id": secrets.token_urlsafe(32),
-            "public_key": public, "private_key": private}
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+    return {
+        "client_id": secrets.token_hex(32),
+        "certificate_id": secrets.token_urlsafe(32),
+        "public_key": public,
+        "private_key": private,
+    }
 
 
 def write_private_key(path: Path, pem: str) -> None:
@@ -58,22 +66,31 @@ def write_private_key(path: Path, pem: str) -> None:
     tmp.replace(path)
 
 
-def verify_assertion(token: str, integration: dict[str, str], token_url: str,
-                     now: float | None = None) -> dict[str, Any]:
+def verify_assertion(
+    token: str, integration: dict[str, str], token_url: str, now: float | None = None
+) -> dict[str, Any]:
     """Check the assertion against the integration's certificate; return its claims or raise AssertionRejected."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
         raise AssertionRejected("invalid_request", "client_assertion is not a JWT") from None
     if header.get("alg") not in ALGORITHMS:
-        raise AssertionRejected("invalid_client", f"unsupported signing algorithm {header.get('alg')!r} "
-                                                  f"(the certificate is an RSA key: {', '.join(ALGORITHMS)})")
+        raise AssertionRejected(
+            "invalid_client",
+            f"unsupported signing algorithm {header.get('alg')!r} "
+            f"(the certificate is an RSA key: {', '.join(ALGORITHMS)})",
+        )
     if header.get("kid") != integration["certificate_id"]:
         raise AssertionRejected("invalid_client", "unknown certificate id (kid)")
     try:
-        claims = jwt.decode(token, integration["public_key"], algorithms=ALGORITHMS, audience=token_url,
-                            issuer=integration["client_id"],
-                            options={"require": REQUIRED, "verify_iat": False, "verify_exp": False})
+        claims = jwt.decode(
+            token,
+            integration["public_key"],
+            algorithms=ALGORITHMS,
+            audience=token_url,
+            issuer=integration["client_id"],
+            options={"require": REQUIRED, "verify_iat": False, "verify_exp": False},
+        )
     except jwt.InvalidSignatureError:
         raise AssertionRejected("invalid_client", "client_assertion signature is invalid") from None
     except jwt.MissingRequiredClaimError as exc:
@@ -83,7 +100,9 @@ def verify_assertion(token: str, integration: dict[str, str], token_url: str,
     except jwt.InvalidAudienceError:
         raise AssertionRejected("invalid_grant", "aud must be the token endpoint URL") from None
     except jwt.InvalidTokenError as exc:
-        raise AssertionRejected("invalid_request", f"client_assertion cannot be decoded ({type(exc).__name__})") from None
+        raise AssertionRejected(
+            "invalid_request", f"client_assertion cannot be decoded ({type(exc).__name__})"
+        ) from None
     scope = claims.get("scope")
     scopes = scope.replace(",", " ").split() if isinstance(scope, str) else scope
     if not isinstance(scopes, list) or "rest_webservices" not in scopes:

@@ -18,18 +18,40 @@ from sandbox.common.jsonio import json_response
 RFC2616 = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 
 TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout", 409: "Conflict",
-    410: "Gone", 412: "Precondition Failed", 413: "Request Entity Too Large", 415: "Unsupported Media Type",
-    429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Timeout",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 # The o:errorCode used when the simulator (or an injected fault) answers with a bare status.
 DEFAULT_CODES = {
-    400: "USER_ERROR", 401: "INVALID_LOGIN", 403: "INSUFFICIENT_PERMISSION", 404: "NONEXISTENT_ID",
-    405: "INVALID_METHOD", 409: "CONFLICT", 429: "CONCURRENCY_LIMIT_EXCEEDED", 500: "UNEXPECTED_ERROR",
-    502: "UNEXPECTED_ERROR", 503: "UNEXPECTED_ERROR", 504: "UNEXPECTED_ERROR",
+    400: "USER_ERROR",
+    401: "INVALID_LOGIN",
+    403: "INSUFFICIENT_PERMISSION",
+    404: "NONEXISTENT_ID",
+    405: "INVALID_METHOD",
+    409: "CONFLICT",
+    429: "CONCURRENCY_LIMIT_EXCEEDED",
+    500: "UNEXPECTED_ERROR",
+    502: "UNEXPECTED_ERROR",
+    503: "UNEXPECTED_ERROR",
+    504: "UNEXPECTED_ERROR",
 }
 
 DEFAULT_DETAILS = {
@@ -65,7 +87,9 @@ def error_type(status: int) -> str:
     return RFC2616
 
 
-def error_body(status: int, detail: str | None = None, code: str | None = None, **extra: str) -> dict[str, Any]:
+def error_body(
+    status: int, detail: str | None = None, code: str | None = None, **extra: str
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "detail": detail or DEFAULT_DETAILS.get(status, TITLES.get(status, "Error")),
         "o:errorCode": code or DEFAULT_CODES.get(status, "UNEXPECTED_ERROR"),
@@ -91,7 +115,9 @@ class NetSuiteError(Exception):
         self.extra = extra
 
     def response(self) -> Response:
-        return json_response(error_body(self.status, self.detail, self.code, **self.extra), status=self.status)
+        return json_response(
+            error_body(self.status, self.detail, self.code, **self.extra), status=self.status
+        )
 
 
 def bad_request(detail: str, code: str = "INVALID_PARAMETER", **extra: str) -> NetSuiteError:

@@ -91,7 +91,9 @@ def page_links(
     return links
 
 
-def envelope(links: list[dict[str, str]], count: int, has_more: bool, offset: int, total: int, items: list[bytes]) -> bytes:
+def envelope(
+    links: list[dict[str, str]], count: int, has_more: bool, offset: int, total: int, items: list[bytes]
+) -> bytes:
     """The page as JSON bytes, items already serialised (one bytes object per item)."""
     return b"".join(
         (

@@ -111,7 +111,9 @@ class RecordReader:
             raise not_found()
         return record_id
 
-    def get(self, rtype: RecordType, ident: str, base: str, expand: bool, only: set[str] | None) -> dict[str, Any]:
+    def get(
+        self, rtype: RecordType, ident: str, base: str, expand: bool, only: set[str] | None
+    ) -> dict[str, Any]:
         record_id = self.resolve(rtype, ident)
         columns = ", ".join(f.column for f in rtype.fields)
         row = self.store.rows(f'SELECT {columns} FROM "{rtype.table}" WHERE id = ?', [record_id])[0]
@@ -119,20 +121,26 @@ class RecordReader:
         record: dict[str, Any] = {"links": [{"rel": "self", "href": url}]}
         record.update(self._render_fields(rtype.fields, row, base))
         if rtype.name == "billingSchedule":
-            extra = self.store.rows(f"SELECT doc FROM {INTERNAL_SCHEMA}.billingschedule_extra WHERE id = ?", [record_id])
+            extra = self.store.rows(
+                f"SELECT doc FROM {INTERNAL_SCHEMA}.billingschedule_extra WHERE id = ?", [record_id]
+            )
             if extra:
                 record.update(orjson.loads(extra[0][0]))
         record["id"] = str(record_id)
         for sub in rtype.sublists:
             href = f"{url}/{sub.name}"
             record[sub.name] = (
-                collection(self.lines(sub, record_id, url, base), href) if expand else {"links": [{"rel": "self", "href": href}]}
+                collection(self.lines(sub, record_id, url, base), href)
+                if expand
+                else {"links": [{"rel": "self", "href": href}]}
             )
         if only:
             record = {k: v for k, v in record.items() if k in only or k in ("links", "id")}
         return record
 
-    def lines(self, sub: Sublist, record_id: int, url: str, base: str, key: int | None = None) -> list[dict[str, Any]]:
+    def lines(
+        self, sub: Sublist, record_id: int, url: str, base: str, key: int | None = None
+    ) -> list[dict[str, Any]]:
         columns = ", ".join(f.column for f in sub.fields)
         sql = f'SELECT {sub.key}, {columns} FROM "{sub.table}" WHERE {sub.parent} = ?'
         params: list[Any] = [record_id]
@@ -146,10 +154,14 @@ class RecordReader:
             items.append(item)
         return items
 
-    def sublist(self, rtype: RecordType, ident: str, name: str, base: str, line: str | None) -> dict[str, Any]:
+    def sublist(
+        self, rtype: RecordType, ident: str, name: str, base: str, line: str | None
+    ) -> dict[str, Any]:
         sub = rtype.sublist(name)
         if sub is None:
-            raise not_found(f"Sublist '{name}' does not exist on record type '{rtype.name}'.", "INVALID_PARAMETER")
+            raise not_found(
+                f"Sublist '{name}' does not exist on record type '{rtype.name}'.", "INVALID_PARAMETER"
+            )
         record_id = self.resolve(rtype, ident)
         url = record_url(base, rtype, record_id)
         if line is None:
@@ -181,14 +193,21 @@ class RecordReader:
         table = f'"{rtype.table}"'
         total = int(self.store.rows(f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0])
         count = pager.count(total, limit, offset, float(settings.get("short_page_rate") or 0))
-        ids = self.store.rows(f"SELECT id FROM {table} WHERE {where} ORDER BY id LIMIT ? OFFSET ?", [*params, count, offset])
+        ids = self.store.rows(
+            f"SELECT id FROM {table} WHERE {where} ORDER BY id LIMIT ? OFFSET ?", [*params, count, offset]
+        )
         has_more = offset + count < total
         kept = {k: v for k, v in query.items() if k == "q"}
         repeat = url if has_more and record_rule(scope, "repeat_next") else None
-        links = page_links(f"{base}/record/v1/{rtype.name}", kept, limit, offset, len(ids), total, has_more, repeat)
+        links = page_links(
+            f"{base}/record/v1/{rtype.name}", kept, limit, offset, len(ids), total, has_more, repeat
+        )
         items = []
         for (record_id,) in ids:
-            item = {"links": [{"rel": "self", "href": record_url(base, rtype, record_id)}], "id": str(record_id)}
+            item = {
+                "links": [{"rel": "self", "href": record_url(base, rtype, record_id)}],
+                "id": str(record_id),
+            }
             items.append(orjson.dumps(apply_drift(scope, item)))
         return envelope(links, len(ids), has_more, offset, total, items), len(ids)
 
@@ -203,17 +222,26 @@ class RecordReader:
         for part in re.split(r"\s+AND\s+(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", q.strip(), flags=re.IGNORECASE):
             m = _CONDITION.match(part)
             if not m:
-                raise bad_request(f"Invalid search query. Unsupported filter expression: {part.strip()}", errorQueryParam="q")
+                raise bad_request(
+                    f"Invalid search query. Unsupported filter expression: {part.strip()}",
+                    errorQueryParam="q",
+                )
             name, op, first, second = m.group(1), m.group(2).upper(), m.group(3), m.group(4)
             f = fields.get(name.lower())
             if f is None:
-                raise bad_request(f"Invalid search query. Unknown field '{name}' for record '{rtype.name}'.", errorQueryParam="q")
+                raise bad_request(
+                    f"Invalid search query. Unknown field '{name}' for record '{rtype.name}'.",
+                    errorQueryParam="q",
+                )
             if op == "IS":
                 conditions.append(f"{f.column} = ?")
                 params.append(first)
                 continue
             if f.kind not in ("date", "datetime"):
-                raise bad_request(f"Invalid search query. Operator {op} needs a date field, not '{name}'.", errorQueryParam="q")
+                raise bad_request(
+                    f"Invalid search query. Operator {op} needs a date field, not '{name}'.",
+                    errorQueryParam="q",
+                )
             start = _parse_date(first, date_format)
             if op == "WITHIN":
                 if second is None:
@@ -239,5 +267,9 @@ def _parse_date(text: str, date_format: str) -> dt.datetime:
     try:
         return dt.datetime.strptime(text.strip(), strptime_format(date_format))
     except ValueError:
-        raise NetSuiteError(400, f'Invalid query parameter value. Unparseable date: "{text}"', "INVALID_PARAMETER",
-                            errorQueryParam="q") from None
+        raise NetSuiteError(
+            400,
+            f'Invalid query parameter value. Unparseable date: "{text}"',
+            "INVALID_PARAMETER",
+            errorQueryParam="q",
+        ) from None

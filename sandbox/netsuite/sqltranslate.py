@@ -23,10 +23,29 @@ _TOKEN = re.compile(
 
 # Oracle datetime format elements → strftime (longest first). FFn is handled separately.
 _FMT_ELEMENTS = [
-    ("YYYY", "%Y"), ("RRRR", "%Y"), ("MONTH", "%B"), ("HH24", "%H"), ("HH12", "%I"), ("A.M.", "%p"),
-    ("P.M.", "%p"), ("YY", "%y"), ("RR", "%y"), ("MON", "%b"), ("MM", "%m"), ("DDD", "%j"), ("DAY", "%A"),
-    ("DD", "%d"), ("DY", "%a"), ("HH", "%I"), ("MI", "%M"), ("SS", "%S"), ("AM", "%p"), ("PM", "%p"),
-    ("IW", "%V"), ("WW", "%U"), ("D", "%u"),
+    ("YYYY", "%Y"),
+    ("RRRR", "%Y"),
+    ("MONTH", "%B"),
+    ("HH24", "%H"),
+    ("HH12", "%I"),
+    ("A.M.", "%p"),
+    ("P.M.", "%p"),
+    ("YY", "%y"),
+    ("RR", "%y"),
+    ("MON", "%b"),
+    ("MM", "%m"),
+    ("DDD", "%j"),
+    ("DAY", "%A"),
+    ("DD", "%d"),
+    ("DY", "%a"),
+    ("HH", "%I"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+    ("IW", "%V"),
+    ("WW", "%U"),
+    ("D", "%u"),
 ]
 
 
@@ -202,7 +221,8 @@ def _decode(_: Translator, args: list[str]) -> str:
         raise TranslationError("DECODE takes an expression and at least one search/result pair")
     expr, rest = args[0], args[1:]
     whens = [
-        f"WHEN ({expr}) IS NOT DISTINCT FROM ({rest[k]}) THEN ({rest[k + 1]})" for k in range(0, len(rest) - 1, 2)
+        f"WHEN ({expr}) IS NOT DISTINCT FROM ({rest[k]}) THEN ({rest[k + 1]})"
+        for k in range(0, len(rest) - 1, 2)
     ]
     default = f" ELSE ({rest[-1]})" if len(rest) % 2 else ""
     return f"(CASE {' '.join(whens)}{default} END)"

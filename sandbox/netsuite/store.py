@@ -50,13 +50,17 @@ def _initialise(firm: Path, path: Path) -> None:
         con.execute("SET TimeZone = 'UTC'")
         load_tables(con, Path(firm), "netsuite", TABLES)
         for table in TABLES:
-            for name, dtype in con.execute(f'select column_name, column_type from (describe "{table}")').fetchall():
+            for name, dtype in con.execute(
+                f'select column_name, column_type from (describe "{table}")'
+            ).fetchall():
                 if dtype.startswith("TIMESTAMP WITH TIME ZONE"):
                     con.execute(f'alter table "{table}" alter column "{name}" set data type timestamp')
         con.execute("create view dual as select 'X' as dummy")  # Oracle's one-row table (SELECT … FROM DUAL)
         con.execute(f"create schema {INTERNAL_SCHEMA}")
         # body fields of billing schedules that the generated tables have no column for (repeatEvery, …)
-        con.execute(f"create table {INTERNAL_SCHEMA}.billingschedule_extra (id bigint primary key, doc varchar)")
+        con.execute(
+            f"create table {INTERNAL_SCHEMA}.billingschedule_extra (id bigint primary key, doc varchar)"
+        )
         con.execute("checkpoint")
     finally:
         con.close()

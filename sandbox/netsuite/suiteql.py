@@ -22,7 +22,9 @@ from .store import INTERNAL_SCHEMA, Store
 
 _QUOTE = '"'
 INVALID_QUERY = "Invalid search query. Detailed unprocessed description follows. Search error occurred: "
-_HIDDEN = re.compile(rf"{INTERNAL_SCHEMA}|information_schema|pg_catalog|duckdb_\w+|sqlite_\w+|pragma_\w+", re.IGNORECASE)
+_HIDDEN = re.compile(
+    rf"{INTERNAL_SCHEMA}|information_schema|pg_catalog|duckdb_\w+|sqlite_\w+|pragma_\w+", re.IGNORECASE
+)
 _DECIMAL_TRIM = r"regexp_replace(regexp_replace(CAST({c} AS VARCHAR), '(\.\d*?)0+$', '\1'), '\.$', '')"
 
 
@@ -117,7 +119,9 @@ def parse_body(raw: bytes) -> str:
     try:
         body = orjson.loads(raw or b"null")
     except orjson.JSONDecodeError:
-        raise bad_request("Invalid content in the request body: the body is not valid JSON.", "INVALID_CONTENT") from None
+        raise bad_request(
+            "Invalid content in the request body: the body is not valid JSON.", "INVALID_CONTENT"
+        ) from None
     q = body.get("q") if isinstance(body, dict) else None
     if not isinstance(q, str) or not q.strip():
         raise bad_request(

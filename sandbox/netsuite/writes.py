@@ -26,27 +26,52 @@ EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_AMOUNT = Decimal(10) ** 17
 HEADER = {  # REST body field -> (column, kind)
-    "name": ("name", "str"), "externalId": ("externalid", "extid"), "scheduleType": ("scheduletype", "select"),
-    "frequency": ("frequency", "select"), "project": ("job", "ref"), "currency": ("currency", "ref"),
+    "name": ("name", "str"),
+    "externalId": ("externalid", "extid"),
+    "scheduleType": ("scheduletype", "select"),
+    "frequency": ("frequency", "select"),
+    "project": ("job", "ref"),
+    "currency": ("currency", "ref"),
     "isInactive": ("isinactive", "bool"),
 }
 REF_TABLES = {"project": "job", "currency": "currency"}
 EXTRA = {  # documented BillingSchedule body fields without a column in the generated tables
-    "repeatEvery": "select", "numberRemaining": "int", "initialAmount": "num", "inArrears": "bool",
-    "applyToSubtotal": "bool", "billForActuals": "bool", "recurrencePattern": "select",
+    "repeatEvery": "select",
+    "numberRemaining": "int",
+    "initialAmount": "num",
+    "inArrears": "bool",
+    "applyToSubtotal": "bool",
+    "billForActuals": "bool",
+    "recurrencePattern": "select",
 }
 READ_ONLY = {"id", "links", "refName", "lastModifiedDate", "dateCreated"}
-LINE_FIELDS = {"line", "recurrenceDate", "amount", "custcol_c2c_line_key", "links", "invoice", "lastModifiedDate"}
-LINE_COLUMNS = {"recurrenceDate": "recurrencedate", "amount": "amount", "custcol_c2c_line_key": "custcol_c2c_line_key"}
+LINE_FIELDS = {
+    "line",
+    "recurrenceDate",
+    "amount",
+    "custcol_c2c_line_key",
+    "links",
+    "invoice",
+    "lastModifiedDate",
+}
+LINE_COLUMNS = {
+    "recurrenceDate": "recurrencedate",
+    "amount": "amount",
+    "custcol_c2c_line_key": "custcol_c2c_line_key",
+}
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw or b"{}", parse_float=Decimal)
     except ValueError:
-        raise bad_request("Invalid content in the request body: the body is not valid JSON.", "INVALID_CONTENT") from None
+        raise bad_request(
+            "Invalid content in the request body: the body is not valid JSON.", "INVALID_CONTENT"
+        ) from None
     if not isinstance(body, dict):
-        raise bad_request("Invalid content in the request body: a JSON object is expected.", "INVALID_CONTENT")
+        raise bad_request(
+            "Invalid content in the request body: a JSON object is expected.", "INVALID_CONTENT"
+        )
     return body
 
 
@@ -54,7 +79,8 @@ def _invalid_value(value: Any, path: str) -> NetSuiteError:
     field = path.rsplit(".", 1)[-1]
     return bad_request(
         f"Error while accessing resource: You have entered an Invalid Field Value {value} for the following field: {field}",
-        "INVALID_CONTENT", errorPath=path,
+        "INVALID_CONTENT",
+        errorPath=path,
     )
 
 
@@ -66,7 +92,8 @@ def check_external_id(value: Any, path: str = "externalId") -> str:
     if not isinstance(value, str) or not EXTERNAL_ID.match(value):
         raise bad_request(
             f"Invalid external ID {value!r}: use only letters, digits, underscores (_) and hyphens (-).",
-            "INVALID_PARAMETER", errorPath=path,
+            "INVALID_PARAMETER",
+            errorPath=path,
         )
     return value
 
@@ -80,7 +107,8 @@ def _number(value: Any, path: str, places: int | None = None) -> Decimal:
     if places is not None and amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise bad_request(
             f"Invalid amount {value}: the currency allows at most {places} decimal place(s).",
-            "INVALID_CONTENT", errorPath=path,
+            "INVALID_CONTENT",
+            errorPath=path,
         )
     return amount
 
@@ -95,7 +123,11 @@ def _date(value: Any, path: str) -> dt.date:
 
 
 def _select(value: Any, path: str) -> str:
-    if isinstance(value, dict) and isinstance(value.get("id"), (str, int)) and not isinstance(value.get("id"), bool):
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("id"), (str, int))
+        and not isinstance(value.get("id"), bool)
+    ):
         return str(value["id"])
     raise _invalid_value(json.dumps(value, default=str), path)
 
@@ -114,7 +146,10 @@ class BillingScheduleWriter:
     def commits(self) -> dict[str, Any]:
         """`{"writes": {"<id>": n, …}, "total": N}`: the integration's committed writes since start or reset."""
         with self._commits_lock:
-            return {"writes": {str(k): v for k, v in sorted(self._commits.items())}, "total": sum(self._commits.values())}
+            return {
+                "writes": {str(k): v for k, v in sorted(self._commits.items())},
+                "total": sum(self._commits.values()),
+            }
 
     def reset_commits(self) -> None:
         with self._commits_lock:
@@ -125,11 +160,16 @@ class BillingScheduleWriter:
         external_id = None
         if mode == "upsert":
             if not ident or not ident.startswith("eid:"):
-                raise bad_request("Upsert (PUT) needs an external id in the URL: …/billingSchedule/eid:{externalId}.")
+                raise bad_request(
+                    "Upsert (PUT) needs an external id in the URL: …/billingSchedule/eid:{externalId}."
+                )
             external_id = check_external_id(ident[4:], "eid")
             if "externalId" in body and body["externalId"] != external_id:
-                raise bad_request("The externalId in the body differs from the one in the URL.", "INVALID_CONTENT",
-                                  errorPath="externalId")
+                raise bad_request(
+                    "The externalId in the body differs from the one in the URL.",
+                    "INVALID_CONTENT",
+                    errorPath="externalId",
+                )
         with self.store.transaction() as cur:
             current = self._current(cur, mode, ident, external_id)
             record_id = self._apply(cur, current, body, replace, external_id)
@@ -137,15 +177,21 @@ class BillingScheduleWriter:
             self._commits[record_id] += 1
         return record_id
 
-    def _current(self, cur: duckdb.DuckDBPyConnection, mode: str, ident: str | None, external_id: str | None) -> dict | None:
+    def _current(
+        self, cur: duckdb.DuckDBPyConnection, mode: str, ident: str | None, external_id: str | None
+    ) -> dict | None:
         if mode == "create":
             return None
         if external_id is not None or (ident or "").startswith("eid:"):
             key = external_id if external_id is not None else (ident or "")[4:]
-            rows = cur.execute("SELECT * FROM billingschedule WHERE externalid = ? ORDER BY id LIMIT 1", [key]).fetchall()
+            rows = cur.execute(
+                "SELECT * FROM billingschedule WHERE externalid = ? ORDER BY id LIMIT 1", [key]
+            ).fetchall()
         else:
             try:
-                rows = cur.execute("SELECT * FROM billingschedule WHERE id = ?", [int(ident or "")]).fetchall()
+                rows = cur.execute(
+                    "SELECT * FROM billingschedule WHERE id = ?", [int(ident or "")]
+                ).fetchall()
             except ValueError:
                 rows = []
         if not rows:
@@ -155,16 +201,23 @@ class BillingScheduleWriter:
         names = [d[0] for d in cur.description]
         return dict(zip(names, rows[0]))
 
-    def _apply(self, cur: Any, current: dict | None, body: dict[str, Any], replace: set[str], ext: str | None) -> int:
+    def _apply(
+        self, cur: Any, current: dict | None, body: dict[str, Any], replace: set[str], ext: str | None
+    ) -> int:
         header, extra = self._header(cur, current, body)
         if current is None and ext is not None:
             header["externalid"] = ext
         if "externalid" in header and header["externalid"] is not None:
-            clash = cur.execute("SELECT id FROM billingschedule WHERE externalid = ? AND id <> ?",
-                                [header["externalid"], current["id"] if current else -1]).fetchall()
+            clash = cur.execute(
+                "SELECT id FROM billingschedule WHERE externalid = ? AND id <> ?",
+                [header["externalid"], current["id"] if current else -1],
+            ).fetchall()
             if clash:
-                raise bad_request(f"A billing schedule with external ID {header['externalid']} already exists.",
-                                  "USER_ERROR", errorPath="externalId")
+                raise bad_request(
+                    f"A billing schedule with external ID {header['externalid']} already exists.",
+                    "USER_ERROR",
+                    errorPath="externalId",
+                )
         merged_name = header.get("name", current["name"] if current else None)
         if not merged_name:
             raise _mandatory("Name", "name")
@@ -176,23 +229,39 @@ class BillingScheduleWriter:
         lmd = _next_lmd(current["lastmodifieddate"] if current else None)
         if current is None:
             record_id = int(cur.execute("SELECT coalesce(max(id), 0) + 1 FROM billingschedule").fetchone()[0])
-            row = {"id": record_id, "externalid": None, "name": None, "scheduletype": None, "frequency": None,
-                   "job": None, "currency": None, "isinactive": "F", "datecreated": lmd, "lastmodifieddate": lmd}
+            row = {
+                "id": record_id,
+                "externalid": None,
+                "name": None,
+                "scheduletype": None,
+                "frequency": None,
+                "job": None,
+                "currency": None,
+                "isinactive": "F",
+                "datecreated": lmd,
+                "lastmodifieddate": lmd,
+            }
             row.update(header)
             cols = list(row)
-            cur.execute(f"INSERT INTO billingschedule ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [row[c] for c in cols])
+            cur.execute(
+                f"INSERT INTO billingschedule ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [row[c] for c in cols],
+            )
             existing: dict[int, dict] = {}
         else:
             record_id = int(current["id"])
             sets = {**header, "lastmodifieddate": lmd}
-            cur.execute(f"UPDATE billingschedule SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ?",
-                        [*sets.values(), record_id])
+            cur.execute(
+                f"UPDATE billingschedule SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ?",
+                [*sets.values(), record_id],
+            )
             existing = self._lines(cur, record_id)
         if extra:
             self._store_extra(cur, record_id, extra)
         if "recurrence" in body:
-            self._write_lines(cur, record_id, body["recurrence"], existing, "recurrence" in replace, places, lmd)
+            self._write_lines(
+                cur, record_id, body["recurrence"], existing, "recurrence" in replace, places, lmd
+            )
         return record_id
 
     def _header(self, cur: Any, current: dict | None, body: dict[str, Any]) -> tuple[dict, dict]:
@@ -205,8 +274,12 @@ class BillingScheduleWriter:
                 extra[name] = None if value is None else self._extra_value(EXTRA[name], value, name)
                 continue
             if name not in HEADER:
-                raise bad_request(f"Invalid content in the request body: unknown field '{name}' for record "
-                                  "'billingSchedule'.", "INVALID_CONTENT", errorPath=name)
+                raise bad_request(
+                    f"Invalid content in the request body: unknown field '{name}' for record "
+                    "'billingSchedule'.",
+                    "INVALID_CONTENT",
+                    errorPath=name,
+                )
             column, kind = HEADER[name]
             if value is None:
                 header[column] = None
@@ -259,52 +332,83 @@ class BillingScheduleWriter:
 
     @staticmethod
     def _store_extra(cur: Any, record_id: int, changes: dict[str, Any]) -> None:
-        rows = cur.execute(f"SELECT doc FROM {INTERNAL_SCHEMA}.billingschedule_extra WHERE id = ?", [record_id]).fetchall()
+        rows = cur.execute(
+            f"SELECT doc FROM {INTERNAL_SCHEMA}.billingschedule_extra WHERE id = ?", [record_id]
+        ).fetchall()
         doc = json.loads(rows[0][0]) if rows else {}
         for name, value in changes.items():
             if value is None:
                 doc.pop(name, None)
             else:
                 doc[name] = value
-        cur.execute(f"INSERT OR REPLACE INTO {INTERNAL_SCHEMA}.billingschedule_extra VALUES (?, ?)",
-                    [record_id, json.dumps(doc)])
+        cur.execute(
+            f"INSERT OR REPLACE INTO {INTERNAL_SCHEMA}.billingschedule_extra VALUES (?, ?)",
+            [record_id, json.dumps(doc)],
+        )
 
     @staticmethod
     def _lines(cur: Any, record_id: int) -> dict[int, dict]:
-        cur.execute("SELECT * FROM billingschedulerecurrence WHERE billingschedule = ? ORDER BY line", [record_id])
+        cur.execute(
+            "SELECT * FROM billingschedulerecurrence WHERE billingschedule = ? ORDER BY line", [record_id]
+        )
         names = [d[0] for d in cur.description]
         return {int(r["line"]): r for r in (dict(zip(names, row)) for row in cur.fetchall())}
 
-    def _write_lines(self, cur: Any, record_id: int, sublist: Any, existing: dict[int, dict], replace: bool,
-                     places: int, lmd: dt.datetime) -> None:
+    def _write_lines(
+        self,
+        cur: Any,
+        record_id: int,
+        sublist: Any,
+        existing: dict[int, dict],
+        replace: bool,
+        places: int,
+        lmd: dt.datetime,
+    ) -> None:
         items = sublist.get("items") if isinstance(sublist, dict) else None
         if not isinstance(items, list):
-            raise bad_request("Invalid content in the request body: 'recurrence' must be {\"items\": [...]}.",
-                              "INVALID_CONTENT", errorPath="recurrence")
+            raise bad_request(
+                "Invalid content in the request body: 'recurrence' must be {\"items\": [...]}.",
+                "INVALID_CONTENT",
+                errorPath="recurrence",
+            )
         updates: dict[int, dict[str, Any]] = {}
         inserts: list[dict[str, Any]] = []
         for i, item in enumerate(items):
             path = f"recurrence.items[{i}]"
             if not isinstance(item, dict):
-                raise bad_request("Invalid content in the request body: a sublist line must be an object.",
-                                  "INVALID_CONTENT", errorPath=path)
+                raise bad_request(
+                    "Invalid content in the request body: a sublist line must be an object.",
+                    "INVALID_CONTENT",
+                    errorPath=path,
+                )
             unknown = sorted(set(item) - LINE_FIELDS)
             if unknown:
-                raise bad_request(f"Invalid content in the request body: unknown field '{unknown[0]}' for sublist "
-                                  "'recurrence'.", "INVALID_CONTENT", errorPath=f"{path}.{unknown[0]}")
+                raise bad_request(
+                    f"Invalid content in the request body: unknown field '{unknown[0]}' for sublist "
+                    "'recurrence'.",
+                    "INVALID_CONTENT",
+                    errorPath=f"{path}.{unknown[0]}",
+                )
             values = self._line_values(item, path, places)
             line = item.get("line")
             if line is None:
                 for field, column in LINE_COLUMNS.items():
                     if column in ("recurrencedate", "amount") and values.get(column) is None:
-                        raise _mandatory("Recurrence Date" if field == "recurrenceDate" else "Amount", f"{path}.{field}")
+                        raise _mandatory(
+                            "Recurrence Date" if field == "recurrenceDate" else "Amount", f"{path}.{field}"
+                        )
                 inserts.append(values)
                 continue
             if isinstance(line, bool) or not isinstance(line, int) or line not in existing:
-                raise bad_request(f"Invalid content in the request body: the sublist line {line} does not exist.",
-                                  "INVALID_CONTENT", errorPath=f"{path}.line")
+                raise bad_request(
+                    f"Invalid content in the request body: the sublist line {line} does not exist.",
+                    "INVALID_CONTENT",
+                    errorPath=f"{path}.line",
+                )
             if line in updates:
-                raise bad_request(f"The sublist line {line} is given twice.", "INVALID_CONTENT", errorPath=f"{path}.line")
+                raise bad_request(
+                    f"The sublist line {line} is given twice.", "INVALID_CONTENT", errorPath=f"{path}.line"
+                )
             old = existing[line]
             for column in ("recurrencedate", "amount"):
                 if column in values and values[column] is None:
@@ -320,20 +424,31 @@ class BillingScheduleWriter:
         for line, changed in updates.items():
             if changed:
                 sets = {**changed, "lastmodifieddate": lmd}
-                cur.execute(f"UPDATE billingschedulerecurrence SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ?",
-                            [*sets.values(), existing[line]["id"]])
+                cur.execute(
+                    f"UPDATE billingschedulerecurrence SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ?",
+                    [*sets.values(), existing[line]["id"]],
+                )
         if replace:
             removed = [old["id"] for line, old in existing.items() if line not in updates]
             if removed:
                 cur.execute("DELETE FROM billingschedulerecurrence WHERE list_contains(?, id)", [removed])
         next_line = max(existing, default=0) + 1
-        next_id = int(cur.execute("SELECT coalesce(max(id), 0) + 1 FROM billingschedulerecurrence").fetchone()[0])
+        next_id = int(
+            cur.execute("SELECT coalesce(max(id), 0) + 1 FROM billingschedulerecurrence").fetchone()[0]
+        )
         for values in inserts:
             cur.execute(
                 "INSERT INTO billingschedulerecurrence (id, billingschedule, line, recurrencedate, amount, "
                 "custcol_c2c_line_key, invoice, lastmodifieddate) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
-                [next_id, record_id, next_line, values["recurrencedate"], values["amount"],
-                 values.get("custcol_c2c_line_key"), lmd],
+                [
+                    next_id,
+                    record_id,
+                    next_line,
+                    values["recurrencedate"],
+                    values["amount"],
+                    values.get("custcol_c2c_line_key"),
+                    lmd,
+                ],
             )
             next_id += 1
             next_line += 1
@@ -358,34 +473,49 @@ class BillingScheduleWriter:
     def _invoiced(line: int, invoice: Any, path: str) -> NetSuiteError:
         return bad_request(
             f"You cannot change or remove line {line} of this billing schedule because it has already been "
-            f"invoiced (invoice {invoice}).", "USER_ERROR", errorPath=path,
+            f"invoiced (invoice {invoice}).",
+            "USER_ERROR",
+            errorPath=path,
         )
 
-    def concurrent_edit(self, record_id: int, change: str = "name", same_second: bool = False) -> dict[str, Any]:
+    def concurrent_edit(
+        self, record_id: int, change: str = "name", same_second: bool = False
+    ) -> dict[str, Any]:
         """What a user saving the record in the UI does: a real change and a new lastModifiedDate — or, with
         `same_second`, a second save within the second of the record's last one: its lastModifiedDate stays
         (NetSuite keeps whole seconds; RELIABILITY.md F21)."""
         with self.store.transaction() as cur:
-            rows = cur.execute("SELECT name, lastmodifieddate, currency FROM billingschedule WHERE id = ?",
-                               [record_id]).fetchall()
+            rows = cur.execute(
+                "SELECT name, lastmodifieddate, currency FROM billingschedule WHERE id = ?", [record_id]
+            ).fetchall()
             if not rows:
                 raise not_found()
             name, previous, currency = rows[0]
             lmd = previous if same_second and previous is not None else _next_lmd(previous)
             changed: dict[str, Any] = {"lastModifiedDate": lmd.strftime("%Y-%m-%dT%H:%M:%SZ")}
             if change == "amount":
-                line = cur.execute("SELECT id, line, amount FROM billingschedulerecurrence WHERE billingschedule = ? "
-                                   "AND invoice IS NULL ORDER BY line LIMIT 1", [record_id]).fetchall()
+                line = cur.execute(
+                    "SELECT id, line, amount FROM billingschedulerecurrence WHERE billingschedule = ? "
+                    "AND invoice IS NULL ORDER BY line LIMIT 1",
+                    [record_id],
+                ).fetchall()
                 if not line:
                     raise bad_request("The billing schedule has no line that is not invoiced.", "USER_ERROR")
-                prec = cur.execute("SELECT currencyprecision FROM currency WHERE id = ?", [currency]).fetchall()
+                prec = cur.execute(
+                    "SELECT currencyprecision FROM currency WHERE id = ?", [currency]
+                ).fetchall()
                 step = Decimal(1).scaleb(-(int(prec[0][0]) if prec and prec[0][0] is not None else 2))
                 amount = line[0][2] + step
-                cur.execute("UPDATE billingschedulerecurrence SET amount = ?, lastmodifieddate = ? WHERE id = ?",
-                            [amount, lmd, line[0][0]])
+                cur.execute(
+                    "UPDATE billingschedulerecurrence SET amount = ?, lastmodifieddate = ? WHERE id = ?",
+                    [amount, lmd, line[0][0]],
+                )
                 changed.update(line=int(line[0][1]), amount=str(amount))
             else:
                 name = f"{name} (edited)"
                 changed["name"] = name
-            cur.execute("UPDATE billingschedule SET name = ?, lastmodifieddate = ? WHERE id = ?", [name, lmd, record_id])
+            cur.execute(
+                "UPDATE billingschedule SET name = ?, lastmodifieddate = ? WHERE id = ?",
+                [name, lmd, record_id],
+            )
         return {"type": "billingSchedule", "id": str(record_id), **changed}

@@ -32,8 +32,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-def create_app(firm: Path, state: Path, creds: dict[str, str],
-               settings: dict[str, Any] | None = None) -> tuple[Any, SimulatorState]:
+def create_app(
+    firm: Path, state: Path, creds: dict[str, str], settings: dict[str, Any] | None = None
+) -> tuple[Any, SimulatorState]:
     """The ASGI app and its state. `state` (the persistent dir) is unused: record updates (PATCH) live in
     memory until the simulator stops."""
     unknown = sorted(set(settings or {}) - set(DEFAULT_SETTINGS))
@@ -52,8 +53,11 @@ def describe(origin: str, creds: dict[str, str], state: SimulatorState) -> dict[
         "base_url": origin,
         "token_request": {
             "url": origin + "/services/oauth2/token",
-            "form": {"grant_type": "client_credentials", "client_id": creds["client_id"],
-                     "client_secret": creds["client_secret"]},
+            "form": {
+                "grant_type": "client_credentials",
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+            },
         },
         "access_token": state.tokens.issue(prefix=f"{org_id}!AQ"),
         "headers": {},

@@ -46,11 +46,12 @@ def load_data(firm: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     for table in tables:
         cols = con.execute(
             "select column_name from information_schema.columns where table_name = ? "
-            "and data_type like 'TIMESTAMP%'", [table]
+            "and data_type like 'TIMESTAMP%'",
+            [table],
         ).fetchall()
         for (col,) in cols:
             q = '"' + col.replace('"', '""') + '"'
-            con.execute(f'UPDATE "{table}" SET {q} = date_trunc(\'millisecond\', {q})')
+            con.execute(f"UPDATE \"{table}\" SET {q} = date_trunc('millisecond', {q})")
         con.execute(f'CREATE INDEX "{table}_id" ON "{table}" ("Id")')
     return con, tables
 
@@ -137,9 +138,12 @@ def routes(sim: SalesforceSim) -> list[Route]:
     def fallback(request: Request) -> Response:
         """Unknown paths: 404 NOT_FOUND; a known path with another method: 405 METHOD_NOT_ALLOWED."""
         if any(route.matches(request.scope)[0] == Match.PARTIAL for route in vendor):
-            return sf_error(405, "METHOD_NOT_ALLOWED",
-                            f"HTTP Method '{request.method}' not allowed. Allowed are GET,HEAD",
-                            sim.limit_headers())
+            return sf_error(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method '{request.method}' not allowed. Allowed are GET,HEAD",
+                sim.limit_headers(),
+            )
         return sf_error(404, "NOT_FOUND", NOT_FOUND_MESSAGE, sim.limit_headers())
 
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -159,8 +163,9 @@ def admin_routes(sim: SalesforceSim) -> list[Route]:
     def api_usage(request: Request) -> Response:
         if request.method == "DELETE":
             sim.usage.reset()
-        return json_response({"used": sim.usage.used(), "limit": sim.usage.limit,
-                              "open_query_locators": len(sim.cursors)})
+        return json_response(
+            {"used": sim.usage.used(), "limit": sim.usage.limit, "open_query_locators": len(sim.cursors)}
+        )
 
     return [Route("/_sandbox/api-usage", api_usage, methods=["GET", "DELETE"])]
 
@@ -168,8 +173,12 @@ def admin_routes(sim: SalesforceSim) -> list[Route]:
 def create_sim(firm: Path, creds: dict[str, str], settings: dict[str, Any]) -> SalesforceSim:
     con, tables = load_data(firm)
     seed = int(settings.get("seed") or 0)
-    state = SimulatorState(vendor=VENDOR, tokens=TokenStore(float(settings["session_timeout_seconds"])),
-                           settings=settings, faults=FaultState(seed))
+    state = SimulatorState(
+        vendor=VENDOR,
+        tokens=TokenStore(float(settings["session_timeout_seconds"])),
+        settings=settings,
+        faults=FaultState(seed),
+    )
     org_id, user_id = org_and_user(creds)
     return SalesforceSim(
         state=state,
@@ -177,8 +186,10 @@ def create_sim(firm: Path, creds: dict[str, str], settings: dict[str, Any]) -> S
         catalog=build_catalog(con, tables),
         creds=creds,
         usage=ApiUsage(lambda: int(state.settings["daily_api_limit"])),
-        cursors=CursorStore(lambda: int(state.settings["max_query_locators"]),
-                            lambda: float(state.settings["query_locator_ttl_seconds"])),
+        cursors=CursorStore(
+            lambda: int(state.settings["max_query_locators"]),
+            lambda: float(state.settings["query_locator_ttl_seconds"]),
+        ),
         rng=random.Random(seed),
         org_id=org_id,
         user_id=user_id,

@@ -16,18 +16,44 @@ import duckdb
 
 # Salesforce's three-character key prefixes for the standard objects we may serve.
 KEY_PREFIXES = {
-    "Account": "001", "Contact": "003", "Opportunity": "006", "OpportunityLineItem": "00k",
-    "Product2": "01t", "Contract": "800", "User": "005", "Pricebook2": "01s", "PricebookEntry": "01u",
+    "Account": "001",
+    "Contact": "003",
+    "Opportunity": "006",
+    "OpportunityLineItem": "00k",
+    "Product2": "01t",
+    "Contract": "800",
+    "User": "005",
+    "Pricebook2": "01s",
+    "PricebookEntry": "01u",
 }
-PICKLISTS = {"Type", "Industry", "StageName", "CurrencyIsoCode", "Status", "Family", "ForecastCategoryName",
-             "LeadSource", "Rating", "Ownership", "Salutation"}
+PICKLISTS = {
+    "Type",
+    "Industry",
+    "StageName",
+    "CurrencyIsoCode",
+    "Status",
+    "Family",
+    "ForecastCategoryName",
+    "LeadSource",
+    "Rating",
+    "Ownership",
+    "Salutation",
+}
 EMAILS = {"Email"}
 NAME_FIELDS = {"Name", "FirstName", "LastName"}
 # type -> (soapType, kind used for SOQL literal checks)
 SOAP_TYPES = {
-    "id": "tns:ID", "reference": "tns:ID", "string": "xsd:string", "picklist": "xsd:string",
-    "email": "xsd:string", "datetime": "xsd:dateTime", "date": "xsd:date", "currency": "xsd:double",
-    "double": "xsd:double", "int": "xsd:int", "boolean": "xsd:boolean",
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "string": "xsd:string",
+    "picklist": "xsd:string",
+    "email": "xsd:string",
+    "datetime": "xsd:dateTime",
+    "date": "xsd:date",
+    "currency": "xsd:double",
+    "double": "xsd:double",
+    "int": "xsd:int",
+    "boolean": "xsd:boolean",
 }
 STRING_TYPES = {"id", "reference", "string", "picklist", "email"}
 NUMBER_TYPES = {"currency", "double", "int"}
@@ -103,15 +129,28 @@ class SObject:
 
     def summary(self, version: str) -> dict[str, Any]:
         return {
-            "name": self.name, "label": _label(self.name), "labelPlural": _label(self.name) + "s",
-            "keyPrefix": self.key_prefix, "custom": self.name.endswith("__c"), "queryable": True,
-            "retrieveable": True, "searchable": True, "createable": True, "updateable": True,
-            "deletable": True, "replicateable": True, "urls": self.urls(version),
+            "name": self.name,
+            "label": _label(self.name),
+            "labelPlural": _label(self.name) + "s",
+            "keyPrefix": self.key_prefix,
+            "custom": self.name.endswith("__c"),
+            "queryable": True,
+            "retrieveable": True,
+            "searchable": True,
+            "createable": True,
+            "updateable": True,
+            "deletable": True,
+            "replicateable": True,
+            "urls": self.urls(version),
         }
 
     def describe(self, version: str) -> dict[str, Any]:
-        return {**self.summary(version), "fields": [f.describe() for f in self.fields],
-                "childRelationships": [], "recordTypeInfos": []}
+        return {
+            **self.summary(version),
+            "fields": [f.describe() for f in self.fields],
+            "childRelationships": [],
+            "recordTypeInfos": [],
+        }
 
 
 def _label(name: str) -> str:
@@ -142,8 +181,11 @@ def _field_type(name: str, duck_type: str) -> tuple[str, int, int, str | None]:
         return "id", 0, 0, None
     if name.endswith("Id") and len(name) > 2:
         target = name[:-2]
-        return "reference", 0, 0, {"Owner": "User", "CreatedBy": "User", "LastModifiedBy": "User"}.get(
-            target, target
+        return (
+            "reference",
+            0,
+            0,
+            {"Owner": "User", "CreatedBy": "User", "LastModifiedBy": "User"}.get(target, target),
         )
     if name in PICKLISTS:
         return "picklist", 0, 0, None

@@ -32,8 +32,12 @@ class Cursor:
 
 
 class CursorStore:
-    def __init__(self, max_open: Callable[[], int], ttl_seconds: Callable[[], float],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_open: Callable[[], int],
+        ttl_seconds: Callable[[], float],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._max_open = max_open
         self._ttl = ttl_seconds
         self._clock = clock

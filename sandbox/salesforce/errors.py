@@ -42,14 +42,20 @@ def error_body(code: str, message: str, fields: list[str] | None = None) -> list
     return [item]
 
 
-def sf_error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-             fields: list[str] | None = None) -> Response:
+def sf_error(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    fields: list[str] | None = None,
+) -> Response:
     return json_response(error_body(code, message, fields), status=status, headers=headers)
 
 
 def status_error(status: int, headers: dict[str, str] | None = None) -> Response:
     code, message = _BY_STATUS.get(status) or (
-        ("UNKNOWN_EXCEPTION", "An unexpected error occurred.") if status >= 500
+        ("UNKNOWN_EXCEPTION", "An unexpected error occurred.")
+        if status >= 500
         else ("INVALID_OPERATION", "The request couldn't be completed.")
     )
     return sf_error(status, code, message, headers)

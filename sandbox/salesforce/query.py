@@ -32,8 +32,9 @@ def _fetched_url(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def serve_page(sim: SalesforceSim, request: Request, rows: list[str], start: int, size: int,
-               locator: str | None) -> Response:
+def serve_page(
+    sim: SalesforceSim, request: Request, rows: list[str], start: int, size: int, locator: str | None
+) -> Response:
     end = min(start + size, len(rows))
     done = end >= len(rows)
     head: dict[str, object] = {"totalSize": len(rows), "done": done}

@@ -23,11 +23,13 @@ def not_found() -> Response:
 
 
 def describe_global(sim: SalesforceSim, request: Request) -> Response:
-    return JSONResponse({
-        "encoding": "UTF-8",
-        "maxBatchSize": 200,
-        "sobjects": [obj.summary(sim.version) for obj in sim.catalog.values()],
-    })
+    return JSONResponse(
+        {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [obj.summary(sim.version) for obj in sim.catalog.values()],
+        }
+    )
 
 
 def sobject_info(sim: SalesforceSim, request: Request) -> Response:
@@ -112,20 +114,26 @@ def replication(sim: SalesforceSim, request: Request, deleted: bool) -> Response
         earliest = cur.execute(first).fetchone()[0]
     latest = _stamp(min(end, dt.datetime.now(dt.UTC)))
     if deleted:
-        return JSONResponse({
-            "deletedRecords": [{"id": rid, "deletedDate": when} for rid, when in rows],
-            "earliestDateAvailable": _stamp(earliest or start),
-            "latestDateCovered": latest,
-        })
+        return JSONResponse(
+            {
+                "deletedRecords": [{"id": rid, "deletedDate": when} for rid, when in rows],
+                "earliestDateAvailable": _stamp(earliest or start),
+                "latestDateCovered": latest,
+            }
+        )
     return JSONResponse({"ids": [rid for rid, _ in rows], "latestDateCovered": latest})
 
 
 # ---- update (PATCH /sobjects/{Type}/{Id}) ---------------------------------------------------------------
 
-_DESERIALIZE = ("Cannot deserialize instance of {kind} from {token} value {value} or request may be missing a "
-                "required field")
-_READ_ONLY = ("Unable to create/update fields: {names}. Please check the security settings of this field and verify "
-              "that it is read/write for your profile or permission set.")
+_DESERIALIZE = (
+    "Cannot deserialize instance of {kind} from {token} value {value} or request may be missing a "
+    "required field"
+)
+_READ_ONLY = (
+    "Unable to create/update fields: {names}. Please check the security settings of this field and verify "
+    "that it is read/write for your profile or permission set."
+)
 
 
 def _json_token(value: object) -> str:
@@ -171,8 +179,9 @@ def update(sim: SalesforceSim, request: Request) -> Response:
     except (ValueError, UnicodeDecodeError):
         return sf_error(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
     if not isinstance(body, dict):
-        return sf_error(400, "JSON_PARSER_ERROR", _DESERIALIZE.format(kind=obj.name, token=_json_token(body),
-                                                                    value=body))
+        return sf_error(
+            400, "JSON_PARSER_ERROR", _DESERIALIZE.format(kind=obj.name, token=_json_token(body), value=body)
+        )
     body.pop("attributes", None)
     columns: list[str] = []
     params: list[object] = []
@@ -188,12 +197,19 @@ def update(sim: SalesforceSim, request: Request) -> Response:
             params.append(_field_value(f, value))
         except ValueError:
             kind = SOAP_TYPES[f.type].split(":")[1]
-            return sf_error(400, "JSON_PARSER_ERROR", _DESERIALIZE.format(kind=kind, token=_json_token(value),
-                                                                        value=value))
+            return sf_error(
+                400,
+                "JSON_PARSER_ERROR",
+                _DESERIALIZE.format(kind=kind, token=_json_token(value), value=value),
+            )
         columns.append(f.name)
     if read_only:
-        return sf_error(400, "INVALID_FIELD_FOR_INSERT_UPDATE", _READ_ONLY.format(names=", ".join(read_only)),
-                        fields=read_only)
+        return sf_error(
+            400,
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            _READ_ONLY.format(names=", ".join(read_only)),
+            fields=read_only,
+        )
     now = dt.datetime.now(dt.UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     stamps = [name for name in ("LastModifiedDate", "SystemModstamp") if obj.field(name)]
@@ -207,6 +223,8 @@ def update(sim: SalesforceSim, request: Request) -> Response:
         if found[0]:
             return sf_error(404, "ENTITY_IS_DELETED", "entity is deleted")
         if sets:
-            cur.execute(f'UPDATE {quote(obj.name)} SET {", ".join(sets)} WHERE "Id" = ?',
-                        [*params, *([now] * len(stamps)), record_id])
+            cur.execute(
+                f'UPDATE {quote(obj.name)} SET {", ".join(sets)} WHERE "Id" = ?',
+                [*params, *([now] * len(stamps)), record_id],
+            )
     return Response(status_code=204)

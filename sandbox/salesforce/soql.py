@@ -63,8 +63,9 @@ def tokenize(text: str) -> list[Token]:
         if not m:
             bad = text[pos:].split(None, 1)[0] if text[pos:].strip() else text[pos]
             if text[pos] == "'":
-                raise SoqlError("MALFORMED_QUERY", f"line 1:{pos} no viable alternative at character '''",
-                                pos + 1)
+                raise SoqlError(
+                    "MALFORMED_QUERY", f"line 1:{pos} no viable alternative at character '''", pos + 1
+                )
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{bad}'", pos + 1)
         kind = m.lastgroup or ""
         if kind != "ws":
@@ -139,9 +140,37 @@ class Query:
 
 # Words that end a clause or cannot be an alias.
 RESERVED = {
-    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "LIKE", "IN", "ORDER", "BY", "ASC", "DESC", "NULLS",
-    "FIRST", "LAST", "LIMIT", "OFFSET", "TRUE", "FALSE", "NULL", "GROUP", "HAVING", "WITH", "FOR",
-    "USING", "INCLUDES", "EXCLUDES", "UPDATE", "VIEW", "REFERENCE", "TYPEOF",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "NOT",
+    "LIKE",
+    "IN",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "NULLS",
+    "FIRST",
+    "LAST",
+    "LIMIT",
+    "OFFSET",
+    "TRUE",
+    "FALSE",
+    "NULL",
+    "GROUP",
+    "HAVING",
+    "WITH",
+    "FOR",
+    "USING",
+    "INCLUDES",
+    "EXCLUDES",
+    "UPDATE",
+    "VIEW",
+    "REFERENCE",
+    "TYPEOF",
 }
 
 
@@ -232,8 +261,12 @@ class Parser:
             self.advance()
             self.advance()
             if self.tok.kind != "RPAREN":
-                raise SoqlError("MALFORMED_QUERY", "aggregate functions other than COUNT() (AggregateResult) "
-                                "are not supported by this simulator", self.tok.pos + 1)
+                raise SoqlError(
+                    "MALFORMED_QUERY",
+                    "aggregate functions other than COUNT() (AggregateResult) "
+                    "are not supported by this simulator",
+                    self.tok.pos + 1,
+                )
             self.advance()
             q.count_only = True
             return
@@ -249,8 +282,11 @@ class Parser:
                 q.select.append(FieldsFn(kind.upper, tok.pos))
             elif tok.kind == "IDENT" and tok.upper not in ("FROM",):
                 if self.tokens[self.i + 1].kind == "LPAREN":
-                    raise SoqlError("MALFORMED_QUERY", f"aggregate or function '{tok.text}(…)' is not "
-                                    "supported by this simulator", tok.pos + 1)
+                    raise SoqlError(
+                        "MALFORMED_QUERY",
+                        f"aggregate or function '{tok.text}(…)' is not supported by this simulator",
+                        tok.pos + 1,
+                    )
                 q.select.append(FieldRef(self.advance().text, tok.pos))
             else:
                 raise self.unexpected()
@@ -302,8 +338,11 @@ class Parser:
             self.advance()
             self.expect("LPAREN")
             if self.at_kw("SELECT"):
-                raise SoqlError("MALFORMED_QUERY", "semi-join subqueries are not supported by this simulator",
-                                self.tok.pos + 1)
+                raise SoqlError(
+                    "MALFORMED_QUERY",
+                    "semi-join subqueries are not supported by this simulator",
+                    self.tok.pos + 1,
+                )
             values = [self.parse_literal()]
             while self.tok.kind == "COMMA":
                 self.advance()
@@ -380,7 +419,10 @@ def decode_string(raw: str, like: bool = False, pos: int = 0) -> str:
             value = _ESCAPES[nxt]
             out.append("\\\\" if like and value == "\\" else value)
         else:
-            raise SoqlError("MALFORMED_QUERY", f"Invalid string literal '{raw}'. Illegal character "
-                            f"sequence '\\{nxt}' in string literal.", pos + 1)
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                f"Invalid string literal '{raw}'. Illegal character sequence '\\{nxt}' in string literal.",
+                pos + 1,
+            )
         i += 2
     return "".join(out)

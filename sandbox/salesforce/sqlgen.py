@@ -53,16 +53,18 @@ def parse_datetime(text: str, pos: int) -> dt.datetime:
         zone = "+00:00" if zone == "Z" else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
         return dt.datetime.fromisoformat(f"{day}T{clock}.{micro}{zone}")
     except ValueError:
-        raise SoqlError("MALFORMED_QUERY", f"line 1:{pos} no viable alternative at character '{text}'",
-                        pos + 1) from None
+        raise SoqlError(
+            "MALFORMED_QUERY", f"line 1:{pos} no viable alternative at character '{text}'", pos + 1
+        ) from None
 
 
 def parse_date(text: str, pos: int) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise SoqlError("MALFORMED_QUERY", f"line 1:{pos} no viable alternative at character '{text}'",
-                        pos + 1) from None
+        raise SoqlError(
+            "MALFORMED_QUERY", f"line 1:{pos} no viable alternative at character '{text}'", pos + 1
+        ) from None
 
 
 class Compiler:
@@ -105,8 +107,11 @@ class Compiler:
 
         def wrong(kind: str, quoted: bool) -> SoqlError:
             hint = "should be enclosed in quotes" if quoted else "should not be enclosed in quotes"
-            return SoqlError("INVALID_FIELD", f"value of filter criterion for field '{f.name}' must be of "
-                             f"type {kind} and {hint}", lit.pos + 1)
+            return SoqlError(
+                "INVALID_FIELD",
+                f"value of filter criterion for field '{f.name}' must be of type {kind} and {hint}",
+                lit.pos + 1,
+            )
 
         if f.is_string:
             if lit.kind != "STRING":
@@ -155,8 +160,9 @@ class Compiler:
         lit = c.values[0]
         if c.op == "LIKE":
             if not f.is_string or f.type in ("id", "reference"):
-                raise SoqlError("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {f.type} field",
-                                c.field.pos + 1)
+                raise SoqlError(
+                    "INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {f.type} field", c.field.pos + 1
+                )
             if lit.kind == "NULL":
                 return "FALSE"
             return f"({raw} ILIKE {self.bind(f, lit, like=True)} ESCAPE '\\')"
@@ -167,8 +173,9 @@ class Compiler:
                 return f"({raw} IS NOT NULL)"
             return "FALSE"
         if f.type == "boolean" and c.op not in ("=", "!="):
-            raise SoqlError("INVALID_QUERY_FILTER_OPERATOR", "invalid operator on boolean field",
-                            c.field.pos + 1)
+            raise SoqlError(
+                "INVALID_QUERY_FILTER_OPERATOR", "invalid operator on boolean field", c.field.pos + 1
+            )
         placeholder = self.bind(f, lit)
         col = self.column(f)
         if c.op == "!=":
@@ -234,11 +241,15 @@ class Compiler:
         for item in q.select:
             if isinstance(item, FieldsFn):
                 if item.kind != "STANDARD" and (q.limit is None or q.limit > FIELDS_FN_MAX_LIMIT):
-                    raise SoqlError("MALFORMED_QUERY", "The SOQL FIELDS function must have a LIMIT of at "
-                                    f"most {FIELDS_FN_MAX_LIMIT}", item.pos + 1)
+                    raise SoqlError(
+                        "MALFORMED_QUERY",
+                        f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_FN_MAX_LIMIT}",
+                        item.pos + 1,
+                    )
                 custom = item.kind == "CUSTOM"
-                expanded = [f for f in self.obj.fields
-                            if item.kind == "ALL" or f.name.endswith("__c") == custom]
+                expanded = [
+                    f for f in self.obj.fields if item.kind == "ALL" or f.name.endswith("__c") == custom
+                ]
                 fields.extend(f for f in expanded if f not in fields)
                 continue
             f = self.resolve(item)
@@ -258,8 +269,10 @@ class Compiler:
             f = self.resolve(item.field)
             has_id = has_id or f.name == "Id"
             nulls_first = (not item.descending) if item.nulls_first is None else item.nulls_first
-            parts.append(f"{self.column(f)} {'DESC' if item.descending else 'ASC'} "
-                         f"NULLS {'FIRST' if nulls_first else 'LAST'}")
+            parts.append(
+                f"{self.column(f)} {'DESC' if item.descending else 'ASC'} "
+                f"NULLS {'FIRST' if nulls_first else 'LAST'}"
+            )
         if not has_id:
             parts.append('"Id" ASC')  # a stable order for ties (Salesforce's own order there is undefined)
         return ", ".join(parts)

@@ -37,6 +37,7 @@ CURRENCIES = ["USD", "EUR", "GBP", "JPY", "USD", "KWD", "USD", "EUR"]
 
 # ------------------------------------------------------------------------------------------------ server
 
+
 # ------------------------------------------------------------------------------------------------- data
 def ts(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(UTC)

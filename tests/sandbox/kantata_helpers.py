@@ -25,6 +25,7 @@ ISO_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 
 # -------------------------------------------------------------------------------------------- validation
 
+
 def _nullable(schema: Any) -> Any:
     """The vendor marks no field nullable, yet real records carry nulls (no story, no due date): allow null
     for every record property (the envelope keeps its strict types)."""
@@ -36,7 +37,6 @@ def _nullable(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_nullable(v) for v in schema]
     return schema
-
 
 
 class Specs:

@@ -20,7 +20,9 @@ def _token(client: httpx.Client, ep: dict[str, Any]) -> str:
 def page_salesforce(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
     headers = {"Authorization": f"Bearer {_token(client, ep)}"}
     url = f"{ep['base_url']}/services/data/v{ep['api_version']}/query"
-    response = client.get(url, params={"q": "SELECT Id, Name, SystemModstamp FROM Account ORDER BY Id"}, headers=headers)
+    response = client.get(
+        url, params={"q": "SELECT Id, Name, SystemModstamp FROM Account ORDER BY Id"}, headers=headers
+    )
     records = pages = 0
     while True:
         response.raise_for_status()
@@ -36,8 +38,11 @@ def page_ironclad(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
     headers = {"Authorization": f"Bearer {_token(client, ep)}", **ep.get("headers", {})}
     page = records = 0
     while True:
-        response = client.get(f"{ep['base_url']}/records", headers=headers,
-                              params={"page": page, "pageSize": 100, "sortField": "lastUpdated", "sortDirection": "ASC"})
+        response = client.get(
+            f"{ep['base_url']}/records",
+            headers=headers,
+            params={"page": page, "pageSize": 100, "sortField": "lastUpdated", "sortDirection": "ASC"},
+        )
         response.raise_for_status()
         body = response.json()
         records += len(body["list"])
@@ -51,8 +56,11 @@ def page_kantata(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
     page = records = 0
     while True:
         page += 1
-        response = client.get(f"{ep['base_url']}/time_entries.json", headers=headers,
-                              params={"page": page, "per_page": 200, "order": "updated_at:asc"})
+        response = client.get(
+            f"{ep['base_url']}/time_entries.json",
+            headers=headers,
+            params={"page": page, "per_page": 200, "order": "updated_at:asc"},
+        )
         response.raise_for_status()
         body = response.json()
         records += len(body["results"])
@@ -71,5 +79,9 @@ def page_netsuite(client: httpx.Client, ep: dict[str, Any]) -> tuple[int, int]:
         body = response.json()
         records += body["count"]
         pages += 1
-        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None) if body["hasMore"] else None
+        url = (
+            next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+            if body["hasMore"]
+            else None
+        )
     return records, pages

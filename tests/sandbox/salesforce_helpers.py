@@ -15,7 +15,6 @@ UTC = dt.UTC
 BASE = dt.datetime(2024, 1, 1, tzinfo=UTC)
 
 
-
 def _id(prefix: str, n: int) -> str:
     return f"{prefix}{n:012d}"
 
@@ -24,13 +23,21 @@ def accounts(n: int, deleted_every: int = 10) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
         stamp = BASE + dt.timedelta(minutes=i, microseconds=123456)
-        rows.append({
-            "Id": _id("001", i), "Name": f"Account {i:05d}" if i % 7 else f"acme {i:05d}",
-            "Type": "Customer" if i % 2 else None, "Industry": "Consulting", "BillingCountry": "US",
-            "CurrencyIsoCode": "USD", "OwnerId": _id("005", 1), "CreatedDate": BASE,
-            "LastModifiedDate": stamp, "SystemModstamp": stamp,
-            "IsDeleted": bool(deleted_every) and i % deleted_every == deleted_every - 1,
-        })
+        rows.append(
+            {
+                "Id": _id("001", i),
+                "Name": f"Account {i:05d}" if i % 7 else f"acme {i:05d}",
+                "Type": "Customer" if i % 2 else None,
+                "Industry": "Consulting",
+                "BillingCountry": "US",
+                "CurrencyIsoCode": "USD",
+                "OwnerId": _id("005", 1),
+                "CreatedDate": BASE,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "IsDeleted": bool(deleted_every) and i % deleted_every == deleted_every - 1,
+            }
+        )
     return rows
 
 
@@ -38,23 +45,47 @@ def opportunities(n: int, account_count: int) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
         stamp = BASE + dt.timedelta(hours=i)
-        rows.append({
-            "Id": _id("006", i), "AccountId": _id("001", i % account_count), "Name": f"Deal {i} O'Brien",
-            "StageName": "Closed Won" if i % 3 == 0 else "Prospecting",
-            "Amount": None if i % 5 == 4 else Decimal(f"{1000 * i + 1234}.567") if i % 2 else Decimal(120000),
-            "CurrencyIsoCode": "EUR", "CloseDate": dt.date(2024, 1, 1) + dt.timedelta(days=i),
-            "IsWon": i % 3 == 0, "IsClosed": i % 3 == 0, "Type": "New Business", "CreatedDate": BASE,
-            "LastModifiedDate": stamp, "SystemModstamp": stamp, "IsDeleted": i == n - 1,
-        })
+        rows.append(
+            {
+                "Id": _id("006", i),
+                "AccountId": _id("001", i % account_count),
+                "Name": f"Deal {i} O'Brien",
+                "StageName": "Closed Won" if i % 3 == 0 else "Prospecting",
+                "Amount": None
+                if i % 5 == 4
+                else Decimal(f"{1000 * i + 1234}.567")
+                if i % 2
+                else Decimal(120000),
+                "CurrencyIsoCode": "EUR",
+                "CloseDate": dt.date(2024, 1, 1) + dt.timedelta(days=i),
+                "IsWon": i % 3 == 0,
+                "IsClosed": i % 3 == 0,
+                "Type": "New Business",
+                "CreatedDate": BASE,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "IsDeleted": i == n - 1,
+            }
+        )
     return rows
 
 
 def contacts(n: int) -> list[dict[str, Any]]:
-    return [{
-        "Id": _id("003", i), "AccountId": _id("001", i), "FirstName": "Ann", "LastName": f"Lee{i}",
-        "Email": f"ann{i}@example.com", "Title": "CFO" if i % 2 else "cto", "CreatedDate": BASE,
-        "LastModifiedDate": BASE, "SystemModstamp": BASE + dt.timedelta(seconds=i), "IsDeleted": False,
-    } for i in range(n)]
+    return [
+        {
+            "Id": _id("003", i),
+            "AccountId": _id("001", i),
+            "FirstName": "Ann",
+            "LastName": f"Lee{i}",
+            "Email": f"ann{i}@example.com",
+            "Title": "CFO" if i % 2 else "cto",
+            "CreatedDate": BASE,
+            "LastModifiedDate": BASE,
+            "SystemModstamp": BASE + dt.timedelta(seconds=i),
+            "IsDeleted": False,
+        }
+        for i in range(n)
+    ]
 
 
 def write_firm(root: Path, n_accounts: int = 25, n_opps: int = 12, n_contacts: int = 5) -> Path:

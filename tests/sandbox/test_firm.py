@@ -16,8 +16,14 @@ from sandbox.firm.schema import SCHEMAS
 from tests.sandbox.truth import MINOR, differences, recompute
 
 PLANTED_KINDS = {
-    "time_at_superseded_rate", "milestone_not_invoiced", "billing_schedule_drift", "over_cap",
-    "contract_without_project", "project_without_contract", "rate_card_mismatch", "unmatched_entity",
+    "time_at_superseded_rate",
+    "milestone_not_invoiced",
+    "billing_schedule_drift",
+    "over_cap",
+    "contract_without_project",
+    "project_without_contract",
+    "rate_card_mismatch",
+    "unmatched_entity",
     "revenue_vs_delivery",
 }
 
@@ -90,13 +96,21 @@ def test_firm_shape(tiny: tuple[Path, dict]) -> None:
     out, _ = tiny
     docs = [json.loads(d) for d in pl.read_parquet(out / "firm/ironclad/records.parquet")["doc"]]
     sows = [d for d in docs if d["type"] == "sow"]
-    assert {d["properties"]["billingModel"]["value"] for d in sows} == {"time_and_materials", "fixed_fee", "retainer"}
+    assert {d["properties"]["billingModel"]["value"] for d in sows} == {
+        "time_and_materials",
+        "fixed_fee",
+        "retainer",
+    }
     assert {d["properties"]["contractCurrency"]["value"] for d in sows} == {"USD", "EUR", "GBP", "JPY", "KWD"}
     amendments = [d for d in docs if d["type"] == "amendment"]
     statuses = {d["properties"]["approvalStatus"]["value"] for d in amendments}
     assert {"approved", "draft", "in_review"} <= statuses
-    retro = [d for d in amendments if d["properties"]["approvalStatus"]["value"] == "approved"
-             and d["properties"]["approvedAt"]["value"][:10] > d["properties"]["effectiveDate"]["value"][:10]]
+    retro = [
+        d
+        for d in amendments
+        if d["properties"]["approvalStatus"]["value"] == "approved"
+        and d["properties"]["approvedAt"]["value"][:10] > d["properties"]["effectiveDate"]["value"][:10]
+    ]
     assert retro, "at least one retroactive change order"
     entries = pl.read_parquet(out / "firm/kantata/time_entries.parquet")
     assert 1_500 <= entries.height <= 4_000
@@ -110,18 +124,24 @@ def test_money_is_decimal_everywhere() -> None:
                 assert dtype not in (pl.Float32, pl.Float64), f"{vendor}.{table}.{name} is a float"
                 if re.search(r"(amount|price|total|rate|_in_cents)$", name.lower()):
                     # exact decimals, or the vendor's own integer subunits (Kantata cents)
-                    assert isinstance(dtype, pl.Decimal) or dtype == pl.Int64, f"{vendor}.{table}.{name} is {dtype}"
+                    assert isinstance(dtype, pl.Decimal) or dtype == pl.Int64, (
+                        f"{vendor}.{table}.{name} is {dtype}"
+                    )
 
 
 def test_manifest_agrees_with_the_records_tiny(tiny: tuple[Path, dict]) -> None:
     out, manifest = tiny
-    problems = differences(manifest["breaks"], recompute(out / "firm", dt.date.fromisoformat(manifest["as_of"])))
+    problems = differences(
+        manifest["breaks"], recompute(out / "firm", dt.date.fromisoformat(manifest["as_of"]))
+    )
     assert not problems, "\n".join(problems[:20])
 
 
 def test_manifest_agrees_with_the_records_small(tmp_path: Path) -> None:
     manifest = generate("small", 7, tmp_path)
-    problems = differences(manifest["breaks"], recompute(tmp_path / "firm", dt.date.fromisoformat(manifest["as_of"])))
+    problems = differences(
+        manifest["breaks"], recompute(tmp_path / "firm", dt.date.fromisoformat(manifest["as_of"]))
+    )
     assert not problems, "\n".join(problems[:20])
 
 
@@ -129,5 +149,7 @@ def test_manifest_agrees_with_the_records_small(tmp_path: Path) -> None:
 def test_manifest_agrees_with_the_records_medium(tmp_path: Path) -> None:
     manifest = generate("medium", 42, tmp_path)
     assert 800_000 <= manifest["counts"]["kantata"]["time_entries"] <= 1_300_000
-    problems = differences(manifest["breaks"], recompute(tmp_path / "firm", dt.date.fromisoformat(manifest["as_of"])))
+    problems = differences(
+        manifest["breaks"], recompute(tmp_path / "firm", dt.date.fromisoformat(manifest["as_of"]))
+    )
     assert not problems, "\n".join(problems[:20])

@@ -447,7 +447,8 @@ def test_approving_a_change_order_lists_it_in_the_parents_amendments(
     before = api.get(f"/records/{pending['parentId']}").json()
     assert pending["ironcladId"] not in before.get("amendments", [])
     approved = api.patch(
-        f"/records/{pending['id']}", {"addProperties": {"approvalStatus": {"type": "string", "value": "approved"}}}
+        f"/records/{pending['id']}",
+        {"addProperties": {"approvalStatus": {"type": "string", "value": "approved"}}},
     )
     assert approved.status_code == 200, approved.text
     parent = api.get(f"/records/{pending['parentId']}").json()
@@ -456,14 +457,17 @@ def test_approving_a_change_order_lists_it_in_the_parents_amendments(
     assert parent["lastUpdated"] == approved.json()["lastUpdated"]
 
     taken_back = api.patch(
-        f"/records/{pending['id']}", {"addProperties": {"approvalStatus": {"type": "string", "value": "draft"}}}
+        f"/records/{pending['id']}",
+        {"addProperties": {"approvalStatus": {"type": "string", "value": "draft"}}},
     )
     assert taken_back.status_code == 200, taken_back.text
     parent = api.get(f"/records/{pending['parentId']}").json()
     assert parent["amendments"] == before.get("amendments", [])
     assert ts(parent["lastUpdated"]) > ts(approved.json()["lastUpdated"])
     # an edit that leaves the approval alone does not touch the parent
-    api.patch(f"/records/{pending['id']}", {"addProperties": {"counterpartyName": {"type": "string", "value": "X"}}})
+    api.patch(
+        f"/records/{pending['id']}", {"addProperties": {"counterpartyName": {"type": "string", "value": "X"}}}
+    )
     assert api.get(f"/records/{pending['parentId']}").json()["lastUpdated"] == parent["lastUpdated"]
 
 

@@ -57,7 +57,7 @@ def test_json_write_completes_the_milestone(fresh: Kantata) -> None:  # noqa: F8
 
     added = {k: v for k, v in _changes(fresh).items() if k not in GENERATED_CHANGE_IDS}
     assert len(added) == 1
-    (rid, change), = added.items()
+    ((rid, change),) = added.items()
     assert int(rid) > max(int(i) for i in GENERATED_CHANGE_IDS)
     assert change["story_id"] == MILESTONE and change["state"] == "completed"
     assert change["created_at"] == change["updated_at"] == story["updated_at"]
@@ -108,7 +108,8 @@ def test_two_quick_writes_strictly_increase_updated_at(fresh: Kantata) -> None: 
     second = _put(fresh, MILESTONE, {"state": "accepted"}).json()["stories"][MILESTONE]["updated_at"]
     assert _at(second) > _at(first)
     added = sorted(
-        (c for k, c in _changes(fresh).items() if k not in GENERATED_CHANGE_IDS), key=lambda c: c["created_at"]
+        (c for k, c in _changes(fresh).items() if k not in GENERATED_CHANGE_IDS),
+        key=lambda c: c["created_at"],
     )
     assert [(c["state"], c["created_at"]) for c in added] == [("completed", first), ("accepted", second)]
 
@@ -130,7 +131,9 @@ def test_status_sets_the_state(fresh: Kantata) -> None:  # noqa: F811
     ],
 )
 def test_invalid_values_answer_422(
-    fresh: Kantata, attrs: dict[str, Any], field: str  # noqa: F811
+    fresh: Kantata,  # noqa: F811
+    attrs: dict[str, Any],
+    field: str,
 ) -> None:
     answer = _put(fresh, MILESTONE, attrs)
     assert answer.status_code == 422, answer.text

@@ -21,7 +21,10 @@ from tests.sandbox.netsuite_helpers import N_INVOICES, firm_tables
 from tests.sandbox.test_netsuite_sim import Sim, _sim
 
 pytestmark = pytest.mark.integration
-firm, fresh = netsuite_sim.firm, netsuite_sim.fresh  # the simulator suite's fixtures: its firm, a server per test
+firm, fresh = (
+    netsuite_sim.firm,
+    netsuite_sim.fresh,
+)  # the simulator suite's fixtures: its firm, a server per test
 
 INVOICES = {t["id"]: t for t in firm_tables()["transaction"] if t["type"] == "CustInvc"}
 ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -47,9 +50,12 @@ def rows(sim: Sim, q: str) -> list[dict[str, Any]]:
 
 def since(sim: Sim, cursor: dt.datetime) -> list[dict[str, Any]]:
     """Every transaction whose lastmodifieddate is at or after `cursor` (the incremental filter)."""
-    return rows(sim, "SELECT id, type, status, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lmd "
-                     "FROM transaction WHERE lastmodifieddate >= "
-                     f"TO_TIMESTAMP('{cursor_text(cursor)}', 'YYYY-MM-DD HH24:MI:SS') ORDER BY id")
+    return rows(
+        sim,
+        "SELECT id, type, status, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lmd "
+        "FROM transaction WHERE lastmodifieddate >= "
+        f"TO_TIMESTAMP('{cursor_text(cursor)}', 'YYYY-MM-DD HH24:MI:SS') ORDER BY id",
+    )
 
 
 def ingested(sim: Sim, table: str, cursor: dt.datetime) -> list[dict[str, Any]]:
@@ -67,10 +73,15 @@ def error(response: httpx.Response, status: int, *words: str) -> str:
 
 def state(sim: Sim) -> list[list[dict[str, Any]]]:
     """Enough of the account to tell whether anything changed."""
-    return [rows(sim, "SELECT count(*) AS n, max(id) AS top FROM transaction"),
-            rows(sim, "SELECT count(*) AS n, sum(foreignamount) AS s FROM previoustransactionlink"),
-            rows(sim, "SELECT id, status, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lmd FROM transaction "
-                      "WHERE type = 'CustInvc' ORDER BY id")]
+    return [
+        rows(sim, "SELECT count(*) AS n, max(id) AS top FROM transaction"),
+        rows(sim, "SELECT count(*) AS n, sum(foreignamount) AS s FROM previoustransactionlink"),
+        rows(
+            sim,
+            "SELECT id, status, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lmd FROM transaction "
+            "WHERE type = 'CustInvc' ORDER BY id",
+        ),
+    ]
 
 
 # --- payments -------------------------------------------------------------------------------------------
@@ -78,7 +89,14 @@ def test_full_payment_pays_the_invoice_in_full(fresh: Sim) -> None:
     invoice = INVOICES[5011]
     cursor = _now()
     paid = fresh.admin("POST", "netsuite/invoices/5011/payment", json={}).json()  # amount: the open balance
-    assert set(paid) == {"payment_id", "invoice_id", "invoice_status", "applied", "open_balance", "lastModifiedDate"}
+    assert set(paid) == {
+        "payment_id",
+        "invoice_id",
+        "invoice_status",
+        "applied",
+        "open_balance",
+        "lastModifiedDate",
+    }
     assert paid["invoice_id"] == "5011" and paid["invoice_status"] == "Paid In Full"
     assert paid["applied"] == "1200.00" and paid["open_balance"] == "0.00"
     pid = int(paid["payment_id"])
@@ -89,22 +107,40 @@ def test_full_payment_pays_the_invoice_in_full(fresh: Sim) -> None:
     # SuiteQL: both transactions moved past the cursor, nothing else did
     changed = since(fresh, cursor)
     assert [(int(r["id"]), r["type"], r["status"]) for r in changed] == [
-        (5011, "CustInvc", "Paid In Full"), (pid, "CustPymt", "Deposited")]
+        (5011, "CustInvc", "Paid In Full"),
+        (pid, "CustPymt", "Deposited"),
+    ]
     assert changed[0]["lmd"] == lmd.strftime("%Y-%m-%d %H:%M:%S") and changed[1]["lmd"] >= cursor_text(cursor)
-    payment = rows(fresh, "SELECT tranid, type, trandate, entity, job, currency, exchangerate, status, foreigntotal, memo "
-                          f"FROM transaction WHERE id = {pid}")[0]
+    payment = rows(
+        fresh,
+        "SELECT tranid, type, trandate, entity, job, currency, exchangerate, status, foreigntotal, memo "
+        f"FROM transaction WHERE id = {pid}",
+    )[0]
     today = dt.datetime.now(dt.UTC).date()
-    assert payment == {"tranid": f"PYMT-{pid}", "type": "CustPymt", "trandate": f"{today.month}/{today.day}/{today.year}",
-                       "entity": str(invoice["entity"]), "job": str(invoice["job"]), "currency": "1",
-                       "exchangerate": "1", "status": "Deposited", "foreigntotal": "1200", "memo": "Payment for INV5011"}
-    assert rows(fresh, f"SELECT previousdoc, linktype, foreignamount FROM previoustransactionlink WHERE nextdoc = {pid}") == [
-        {"previousdoc": "5011", "linktype": "Payment", "foreignamount": "1200"}]
+    assert payment == {
+        "tranid": f"PYMT-{pid}",
+        "type": "CustPymt",
+        "trandate": f"{today.month}/{today.day}/{today.year}",
+        "entity": str(invoice["entity"]),
+        "job": str(invoice["job"]),
+        "currency": "1",
+        "exchangerate": "1",
+        "status": "Deposited",
+        "foreigntotal": "1200",
+        "memo": "Payment for INV5011",
+    }
+    assert rows(
+        fresh,
+        f"SELECT previousdoc, linktype, foreignamount FROM previoustransactionlink WHERE nextdoc = {pid}",
+    ) == [{"previousdoc": "5011", "linktype": "Payment", "foreignamount": "1200"}]
 
     # ingestion's own incremental queries pick up the invoice, the payment and its application
     assert [r["id"] for r in ingested(fresh, "invoice", cursor)] == ["5011"]
     assert [r["id"] for r in ingested(fresh, "customer_payment", cursor)] == [str(pid)]
-    assert [(r["previousdoc"], r["nextdoc"], r["foreignamount"]) for r in ingested(fresh, "payment_application", cursor)] \
-        == [("5011", str(pid), "1200")]
+    assert [
+        (r["previousdoc"], r["nextdoc"], r["foreignamount"])
+        for r in ingested(fresh, "payment_application", cursor)
+    ] == [("5011", str(pid), "1200")]
 
     # the record API
     record = fresh.get("/record/v1/invoice/5011")
@@ -115,20 +151,27 @@ def test_full_payment_pays_the_invoice_in_full(fresh: Sim) -> None:
 
 
 def test_partial_payments_keep_the_invoice_open_until_covered(fresh: Sim) -> None:
-    first = fresh.admin("POST", "netsuite/invoices/5012/payment", json={"amount": "500.10", "date": "2024-04-01"}).json()
+    first = fresh.admin(
+        "POST", "netsuite/invoices/5012/payment", json={"amount": "500.10", "date": "2024-04-01"}
+    ).json()
     assert first["invoice_status"] == "Open" and first["applied"] == "500.10"
     assert Decimal(first["open_balance"]) == Decimal("699.90")
     assert rows(fresh, "SELECT status FROM transaction WHERE id = 5012") == [{"status": "Open"}]
-    link = rows(fresh, "SELECT TO_CHAR(linkdate, 'YYYY-MM-DD') AS d, foreignamount FROM previoustransactionlink "
-                       f"WHERE nextdoc = {first['payment_id']}")
+    link = rows(
+        fresh,
+        "SELECT TO_CHAR(linkdate, 'YYYY-MM-DD') AS d, foreignamount FROM previoustransactionlink "
+        f"WHERE nextdoc = {first['payment_id']}",
+    )
     assert link == [{"d": "2024-04-01", "foreignamount": "500.1"}]
     # a JSON number works too; the rest of the balance, in the same second: the date still moves on
     second = fresh.admin("POST", "netsuite/invoices/5012/payment", json={"amount": 699.9}).json()
     assert second["invoice_status"] == "Paid In Full" and Decimal(second["open_balance"]) == 0
     assert second["lastModifiedDate"] > first["lastModifiedDate"]
     assert int(second["payment_id"]) > int(first["payment_id"])
-    assert rows(fresh, "SELECT sum(foreignamount) AS s, count(*) AS n FROM previoustransactionlink WHERE previousdoc = 5012") \
-        == [{"s": "1200", "n": "2"}]
+    assert rows(
+        fresh,
+        "SELECT sum(foreignamount) AS s, count(*) AS n FROM previoustransactionlink WHERE previousdoc = 5012",
+    ) == [{"s": "1200", "n": "2"}]
 
 
 def test_payment_validation(fresh: Sim) -> None:
@@ -157,7 +200,9 @@ def test_payment_validation(fresh: Sim) -> None:
     assert state(fresh) == after_paid and after_paid[0] != before[0]
     fresh.admin("POST", "netsuite/invoices/5015/status", json={"status": "Pending Approval"})
     error(pay(fresh, 5015, amount="1"), 400, "Pending Approval", "only an Open invoice")
-    assert rows(fresh, "SELECT count(*) AS n FROM previoustransactionlink WHERE previousdoc IN (5013, 5015)") == [{"n": "1"}]
+    assert rows(
+        fresh, "SELECT count(*) AS n FROM previoustransactionlink WHERE previousdoc IN (5013, 5015)"
+    ) == [{"n": "1"}]
 
 
 # --- status ---------------------------------------------------------------------------------------------
@@ -167,8 +212,12 @@ def test_status_change_approves_a_pending_invoice(fresh: Sim) -> None:
     assert pending["previous_status"] == "Open" and pending["status"] == "Pending Approval"
     assert [(r["id"], r["status"]) for r in since(fresh, cursor)] == [("5020", "Pending Approval")]
     approved = fresh.admin("POST", "netsuite/invoices/5020/status", json={"status": "Open"}).json()
-    assert approved == {"invoice_id": "5020", "previous_status": "Pending Approval", "status": "Open",
-                        "lastModifiedDate": approved["lastModifiedDate"]}
+    assert approved == {
+        "invoice_id": "5020",
+        "previous_status": "Pending Approval",
+        "status": "Open",
+        "lastModifiedDate": approved["lastModifiedDate"],
+    }
     assert approved["lastModifiedDate"] > pending["lastModifiedDate"]
     assert fresh.get("/record/v1/invoice/5020")["lastModifiedDate"] == approved["lastModifiedDate"]
     assert [r["status"] for r in ingested(fresh, "invoice", cursor)] == ["Open"]
@@ -215,9 +264,12 @@ def test_actions_persist_across_restarts(firm: Path, tmp_path: Path) -> None:
     again = next(servers)
     try:
         assert rows(again, f"SELECT id, foreigntotal FROM transaction WHERE id = {paid['payment_id']}") == [
-            {"id": paid["payment_id"], "foreigntotal": "1.5"}]
+            {"id": paid["payment_id"], "foreigntotal": "1.5"}
+        ]
         assert rows(again, "SELECT id, status FROM transaction WHERE id IN (5040, 5041) ORDER BY id") == [
-            {"id": "5040", "status": "Open"}, {"id": "5041", "status": "Pending Approval"}]
+            {"id": "5040", "status": "Open"},
+            {"id": "5041", "status": "Pending Approval"},
+        ]
     finally:
         servers.close()
 
@@ -233,5 +285,6 @@ def test_admin_client_methods(fresh: Sim, monkeypatch: pytest.MonkeyPatch) -> No
             admin.set_invoice_status(5051, "Approved")
         with pytest.raises(SandboxError, match="404"):
             admin.record_payment(1, "5")
-    assert rows(fresh, "SELECT TO_CHAR(trandate, 'YYYY-MM-DD') AS d FROM transaction WHERE id = "
-                       f"{paid['payment_id']}") == [{"d": "2024-05-01"}]
+    assert rows(
+        fresh, f"SELECT TO_CHAR(trandate, 'YYYY-MM-DD') AS d FROM transaction WHERE id = {paid['payment_id']}"
+    ) == [{"d": "2024-05-01"}]

@@ -46,10 +46,16 @@ class Sim:
     def token_url(self) -> str:
         return f"{self.origin}/services/rest/auth/oauth2/v1/token"
 
-    def suiteql(self, q: str, limit: int | None = None, offset: int = 0, headers: dict | None = None) -> httpx.Response:
+    def suiteql(
+        self, q: str, limit: int | None = None, offset: int = 0, headers: dict | None = None
+    ) -> httpx.Response:
         params = {"offset": offset} if limit is None else {"limit": limit, "offset": offset}
-        return self.client.post("/query/v1/suiteql", params=params, json={"q": q},
-                                headers=TRANSIENT if headers is None else headers)
+        return self.client.post(
+            "/query/v1/suiteql",
+            params=params,
+            json={"q": q},
+            headers=TRANSIENT if headers is None else headers,
+        )
 
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = httpx.request(method, f"{self.origin}/_sandbox/{path}", **kwargs)
@@ -69,8 +75,10 @@ def _sim(firm: Path, state_dir: Path, settings: dict[str, Any] | None = None) ->
         with serve(app) as origin:
             token, write_token = get_token(origin, creds), get_token(origin, creds["writer"])
             base = f"{origin}/services/rest"
-            with (httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client,
-                  httpx.Client(base_url=base, headers={"Authorization": f"Bearer {write_token}"}) as writer):
+            with (
+                httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client,
+                httpx.Client(base_url=base, headers={"Authorization": f"Bearer {write_token}"}) as writer,
+            ):
                 yield Sim(origin, creds, app, state, client, writer)
     finally:
         app.app.state.netsuite.close()
@@ -124,8 +132,9 @@ def follow(sim: Sim, first: httpx.Response) -> list[dict[str, Any]]:
         nxt = link(pages[-1], "next")
         assert nxt and urlsplit(nxt).netloc == urlsplit(sim.origin).netloc
         if first.request.method == "POST":
-            response = sim.client.post(nxt, content=first.request.content,
-                                       headers={**TRANSIENT, "content-type": "application/json"})
+            response = sim.client.post(
+                nxt, content=first.request.content, headers={**TRANSIENT, "content-type": "application/json"}
+            )
         else:
             response = sim.client.get(nxt)
         assert response.status_code == 200, response.text
@@ -138,24 +147,40 @@ def follow(sim: Sim, first: httpx.Response) -> list[dict[str, Any]]:
 def _sign(integration: dict[str, str], url: str, **changes: Any) -> str:
     """A client assertion signed by the platform's own code path (core.settings.netsuite_assertion_form)."""
     spec = {**integration, **changes}
-    return netsuite_assertion_form(spec["client_id"], spec["certificate_id"], spec["private_key"],
-                                   changes.get("token_url", url), now=changes.get("now"))["client_assertion"]
+    return netsuite_assertion_form(
+        spec["client_id"],
+        spec["certificate_id"],
+        spec["private_key"],
+        changes.get("token_url", url),
+        now=changes.get("now"),
+    )["client_assertion"]
 
 
 def _claims(integration: dict[str, str], url: str, **overrides: Any) -> dict[str, Any]:
     now = int(dt.datetime.now().timestamp())
-    claims = {"iss": integration["client_id"], "scope": ["rest_webservices"], "aud": url, "iat": now, "exp": now + 600}
+    claims = {
+        "iss": integration["client_id"],
+        "scope": ["rest_webservices"],
+        "aud": url,
+        "iat": now,
+        "exp": now + 600,
+    }
     return {k: v for k, v in {**claims, **overrides}.items() if v is not None}
 
 
 def test_describe_m2m_integrations_sign_in_through_the_platforms_code_path(sim: Sim, tmp_path: Path) -> None:
     stored = ns.store_private_keys(sim.creds, tmp_path / "keys")
-    assert "private_key" not in stored and "private_key" not in stored["writer"]  # the simulator keeps public keys
+    assert (
+        "private_key" not in stored and "private_key" not in stored["writer"]
+    )  # the simulator keeps public keys
     assert stored["public_key"].startswith("-----BEGIN PUBLIC KEY-----") and ns.credentials_usable(stored)
     entry = ns.describe(sim.origin, stored, sim.state)
     assert entry["base_url"] == f"{sim.origin}/services/rest" and entry["token_request"] is None
     assert entry["headers"] == {} and entry["account_id"] == "SANDBOX1"
-    for integration, write_answer in (("m2m", 403), ("write_m2m", 400)):  # the writer gets as far as validation
+    for integration, write_answer in (
+        ("m2m", 403),
+        ("write_m2m", 400),
+    ):  # the writer gets as far as validation
         spec = entry[integration]
         assert spec["token_url"] == sim.token_url
         assert oct(Path(spec["private_key_file"]).stat().st_mode)[-3:] == "600"
@@ -169,13 +194,20 @@ def test_describe_m2m_integrations_sign_in_through_the_platforms_code_path(sim: 
         assert token["token_type"] == "Bearer" and token["expires_in"] == 3600 and token["access_token"]
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         assert httpx.get(f"{entry['base_url']}/record/v1/currency/1", headers=headers).status_code == 200
-        write = httpx.patch(f"{entry['base_url']}/record/v1/billingSchedule/1", json={"colour": "red"}, headers=headers)
+        write = httpx.patch(
+            f"{entry['base_url']}/record/v1/billingSchedule/1", json={"colour": "red"}, headers=headers
+        )
         assert write.status_code == write_answer, write.text
-    ready = httpx.get(f"{entry['base_url']}/record/v1/currency/1", headers={"Authorization": f"Bearer {entry['access_token']}"})
+    ready = httpx.get(
+        f"{entry['base_url']}/record/v1/currency/1",
+        headers={"Authorization": f"Bearer {entry['access_token']}"},
+    )
     assert ready.status_code == 200
 
 
-def test_a_private_key_file_others_can_read_or_that_is_gone_is_refused_naming_it(sim: Sim, tmp_path: Path) -> None:
+def test_a_private_key_file_others_can_read_or_that_is_gone_is_refused_naming_it(
+    sim: Sim, tmp_path: Path
+) -> None:
     stored = ns.store_private_keys(sim.creds, tmp_path / "keys")
     entry = ns.describe(sim.origin, stored, sim.state)
     key = Path(entry["m2m"]["private_key_file"])
@@ -190,7 +222,11 @@ def test_a_private_key_file_others_can_read_or_that_is_gone_is_refused_naming_it
 
 
 def _token(sim: Sim, assertion: str, **overrides: str) -> httpx.Response:
-    form = {"grant_type": "client_credentials", "client_assertion_type": JWT_BEARER, "client_assertion": assertion}
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": JWT_BEARER,
+        "client_assertion": assertion,
+    }
     return httpx.post(sim.token_url, data={**form, **overrides})
 
 
@@ -199,32 +235,68 @@ def test_token_endpoint_verifies_ps256_assertions_and_refuses_bad_ones(sim: Sim)
     now = int(dt.datetime.now().timestamp())
     other = new_integration()  # a key pair the sandbox never registered
     assert _token(sim, _sign(reader, url)).status_code == 200
-    scope_text = jwt.encode(_claims(reader, url, scope="restlets rest_webservices"), reader["private_key"],
-                            algorithm="PS256", headers={"kid": reader["certificate_id"]})
+    scope_text = jwt.encode(
+        _claims(reader, url, scope="restlets rest_webservices"),
+        reader["private_key"],
+        algorithm="PS256",
+        headers={"kid": reader["certificate_id"]},
+    )
     assert _token(sim, scope_text).status_code == 200  # scope as a space-separated string
     cases = {
         "invalid_client": [
-            _sign(reader, url, private_key=other["private_key"]),  # the wrong key: the signature does not verify
+            _sign(
+                reader, url, private_key=other["private_key"]
+            ),  # the wrong key: the signature does not verify
             _sign(reader, url, certificate_id=other["certificate_id"]),  # unknown kid
             _sign(reader, url, client_id="other"),  # unknown iss
-            jwt.encode(_claims(reader, url), reader["private_key"], algorithm="RS256",
-                       headers={"kid": reader["certificate_id"]}),  # not PS256
-            jwt.encode(_claims(reader, url), "a-shared-secret-of-32-bytes-or-more!", algorithm="HS256",
-                       headers={"kid": reader["certificate_id"]}),  # the old sandbox's HS256
+            jwt.encode(
+                _claims(reader, url),
+                reader["private_key"],
+                algorithm="RS256",
+                headers={"kid": reader["certificate_id"]},
+            ),  # not PS256
+            jwt.encode(
+                _claims(reader, url),
+                "a-shared-secret-of-32-bytes-or-more!",
+                algorithm="HS256",
+                headers={"kid": reader["certificate_id"]},
+            ),  # the old sandbox's HS256
         ],
         "invalid_grant": [
-            _sign(reader, url, token_url="https://elsewhere.example/services/rest/auth/oauth2/v1/token"),  # wrong aud
+            _sign(
+                reader, url, token_url="https://elsewhere.example/services/rest/auth/oauth2/v1/token"
+            ),  # wrong aud
             _sign(reader, url, now=now - 7200),  # expired exp
-            jwt.encode(_claims(reader, url, iat=now + 900, exp=now + 1200), reader["private_key"], algorithm="PS256",
-                       headers={"kid": reader["certificate_id"]}),  # issued in the future
-            jwt.encode(_claims(reader, url, exp=now + 7200), reader["private_key"], algorithm="PS256",
-                       headers={"kid": reader["certificate_id"]}),  # more than an hour
+            jwt.encode(
+                _claims(reader, url, iat=now + 900, exp=now + 1200),
+                reader["private_key"],
+                algorithm="PS256",
+                headers={"kid": reader["certificate_id"]},
+            ),  # issued in the future
+            jwt.encode(
+                _claims(reader, url, exp=now + 7200),
+                reader["private_key"],
+                algorithm="PS256",
+                headers={"kid": reader["certificate_id"]},
+            ),  # more than an hour
         ],
-        "invalid_scope": [jwt.encode(_claims(reader, url, scope="restlets"), reader["private_key"], algorithm="PS256",
-                                     headers={"kid": reader["certificate_id"]})],
-        "invalid_request": ["not-a-jwt",
-                            jwt.encode(_claims(reader, url, exp=None), reader["private_key"], algorithm="PS256",
-                                       headers={"kid": reader["certificate_id"]})],  # no exp
+        "invalid_scope": [
+            jwt.encode(
+                _claims(reader, url, scope="restlets"),
+                reader["private_key"],
+                algorithm="PS256",
+                headers={"kid": reader["certificate_id"]},
+            )
+        ],
+        "invalid_request": [
+            "not-a-jwt",
+            jwt.encode(
+                _claims(reader, url, exp=None),
+                reader["private_key"],
+                algorithm="PS256",
+                headers={"kid": reader["certificate_id"]},
+            ),
+        ],  # no exp
     }
     for error, assertions in cases.items():
         for assertion in assertions:
@@ -245,7 +317,9 @@ def test_missing_invalid_and_expired_tokens_get_invalid_login(sim: Sim) -> None:
     expired = sim.admin("POST", "tokens/expire").json()["expired"]
     assert expired >= 1
     assert_netsuite_error(httpx.get(url, headers={"Authorization": f"Bearer {token}"}), 401, "INVALID_LOGIN")
-    sim.client.headers["Authorization"] = f"Bearer {get_token(sim.origin, sim.creds)}"  # the shared client again
+    sim.client.headers["Authorization"] = (
+        f"Bearer {get_token(sim.origin, sim.creds)}"  # the shared client again
+    )
 
 
 # --- SuiteQL --------------------------------------------------------------------------------------------
@@ -256,13 +330,23 @@ def test_suiteql_pages_to_the_end_with_lowercase_string_items(sim: Sim) -> None:
     assert [p["count"] for p in pages] == [500, 500, total - 1000]
     assert [p["offset"] for p in pages] == [0, 500, 1000]
     assert all(p["totalResults"] == total for p in pages)
-    assert link(pages[0], "previous") is None and link(pages[1], "previous") and link(pages[-1], "next") is None
+    assert (
+        link(pages[0], "previous") is None and link(pages[1], "previous") and link(pages[-1], "next") is None
+    )
     assert link(pages[0], "last").endswith("limit=500&offset=1000")
     items = [i for p in pages for i in p["items"]]
     assert len({i["lineid"] for i in items}) == total
     first = items[0]
-    assert first["links"] == [] and set(first) == {"links", "lineid", "transaction", "quantity", "foreignamount"}
-    assert first["quantity"] == "2.5" and first["foreignamount"] == "100"  # strings, as the account shows numbers
+    assert first["links"] == [] and set(first) == {
+        "links",
+        "lineid",
+        "transaction",
+        "quantity",
+        "foreignamount",
+    }
+    assert (
+        first["quantity"] == "2.5" and first["foreignamount"] == "100"
+    )  # strings, as the account shows numbers
     assert all(isinstance(v, str) for i in items for k, v in i.items() if k != "links")
     assert any(i.get("memo") == "rev rec" for i in items)  # null memo: key omitted; set memo: present
 
@@ -280,11 +364,18 @@ def test_suiteql_short_pages_are_followed_by_has_more(sim: Sim) -> None:
 
 
 def test_suiteql_needs_prefer_transient_and_limit_at_most_1000(sim: Sim) -> None:
-    detail = assert_netsuite_error(sim.suiteql("SELECT id FROM currency", headers={}), 400, "INVALID_PARAMETER")
+    detail = assert_netsuite_error(
+        sim.suiteql("SELECT id FROM currency", headers={}), 400, "INVALID_PARAMETER"
+    )
     assert detail["o:errorHeader"] == "Prefer"
-    assert sim.suiteql("SELECT id FROM currency", headers={"Prefer": "respond-async, transient"}).status_code == 200
+    assert (
+        sim.suiteql("SELECT id FROM currency", headers={"Prefer": "respond-async, transient"}).status_code
+        == 200
+    )
     for bad in (1001, 0):
-        detail = assert_netsuite_error(sim.suiteql("SELECT id FROM currency", limit=bad), 400, "INVALID_PARAMETER")
+        detail = assert_netsuite_error(
+            sim.suiteql("SELECT id FROM currency", limit=bad), 400, "INVALID_PARAMETER"
+        )
         assert detail["o:errorQueryParam"] == "limit"
     page = sim.suiteql("SELECT id FROM transactionline").json()  # default limit 1000
     assert page["count"] == 1000 and page["hasMore"]
@@ -307,7 +398,9 @@ def test_suiteql_accepts_only_one_select(sim: Sim) -> None:
     assert "Record 'nosuchtable' was not found" in detail["detail"]
     detail = assert_netsuite_error(sim.suiteql("SELECT nosuchfield FROM customer"), 400, "INVALID_PARAMETER")
     assert "Field 'nosuchfield'" in detail["detail"]
-    assert sim.get("/record/v1/customer", params={"limit": 1})["totalResults"] == N_CUSTOMERS  # nothing was dropped
+    assert (
+        sim.get("/record/v1/customer", params={"limit": 1})["totalResults"] == N_CUSTOMERS
+    )  # nothing was dropped
 
 
 def test_suiteql_incremental_filter_with_to_char_and_to_date(sim: Sim) -> None:
@@ -320,7 +413,8 @@ def test_suiteql_incremental_filter_with_to_char_and_to_date(sim: Sim) -> None:
     items = [i for p in follow(sim, sim.suiteql(q, limit=25)) for i in p["items"]]
     threshold = dt.datetime(2024, 1, 5, tzinfo=dt.UTC)
     expected = sorted(
-        (t["lastmodifieddate"], t["id"]) for t in firm_tables()["transaction"]
+        (t["lastmodifieddate"], t["id"])
+        for t in firm_tables()["transaction"]
         if t["type"] == "CustInvc" and t["lastmodifieddate"] > threshold
     )
     assert [int(i["id"]) for i in items] == [tid for _, tid in expected]
@@ -331,7 +425,11 @@ def test_suiteql_incremental_filter_with_to_char_and_to_date(sim: Sim) -> None:
 def test_suiteql_dates_follow_the_account_format(sim: Sim) -> None:
     q = "SELECT id, trandate, lastmodifieddate, exchangerate FROM transaction WHERE id = 5002"
     item = sim.suiteql(q).json()["items"][0]
-    assert item["trandate"] == "2/2/2024" and item["lastmodifieddate"] == "1/1/2024" and item["exchangerate"] == "1"
+    assert (
+        item["trandate"] == "2/2/2024"
+        and item["lastmodifieddate"] == "1/1/2024"
+        and item["exchangerate"] == "1"
+    )
     sim.admin("PATCH", "settings", json={"suiteql_datetime_with_time": True, "date_format": "YYYY-MM-DD"})
     try:
         item = sim.suiteql(q).json()["items"][0]
@@ -348,7 +446,11 @@ def test_suiteql_results_are_capped(sim: Sim) -> None:
         pages = follow(sim, sim.suiteql("SELECT id FROM customer ORDER BY id", limit=20))
     finally:
         sim.admin("PATCH", "settings", json={"max_results": 100_000})
-    assert [p["count"] for p in pages] == [20, 10] and pages[-1]["totalResults"] == 30 and not pages[-1]["hasMore"]
+    assert (
+        [p["count"] for p in pages] == [20, 10]
+        and pages[-1]["totalResults"] == 30
+        and not pages[-1]["hasMore"]
+    )
 
 
 # --- record API: reads ----------------------------------------------------------------------------------
@@ -368,11 +470,15 @@ def test_record_collection_q_filters_in_account_date_format(sim: Sim) -> None:
     # customer i was last modified at 2024-01-01 + i hours
     assert ids('lastModifiedDate AFTER "1/5/2024"') == list(range(97, N_CUSTOMERS + 1))
     assert ids('lastModifiedDate BEFORE "1/2/2024"') == list(range(1, 24))
-    assert ids('lastModifiedDate ON_OR_AFTER "1/10/2024" AND lastModifiedDate BEFORE "1/11/2024"') == list(range(216, 240))
+    assert ids('lastModifiedDate ON_OR_AFTER "1/10/2024" AND lastModifiedDate BEFORE "1/11/2024"') == list(
+        range(216, 240)
+    )
     assert ids('lastModifiedDate ON "1/3/2024"') == list(range(48, 72))
     assert ids('externalId IS "SF-ACC-7"') == [7]
     detail = assert_netsuite_error(
-        sim.client.get("/record/v1/customer", params={"q": 'lastModifiedDate AFTER "2024-01-05"'}), 400, "INVALID_PARAMETER"
+        sim.client.get("/record/v1/customer", params={"q": 'lastModifiedDate AFTER "2024-01-05"'}),
+        400,
+        "INVALID_PARAMETER",
     )
     assert "Unparseable date:" in detail["detail"]
 
@@ -382,10 +488,16 @@ def test_record_get_rest_shapes(sim: Sim) -> None:
     schedule = sim.get("/record/v1/billingSchedule/1")
     assert schedule["id"] == "1" and schedule["externalId"] == "BS-1" and schedule["isInactive"] is False
     assert schedule["links"] == [{"rel": "self", "href": f"{rest}/billingSchedule/1"}]
-    assert schedule["project"] == {"links": [{"rel": "self", "href": f"{rest}/job/1001"}], "id": "1001", "refName": "Project 1"}
+    assert schedule["project"] == {
+        "links": [{"rel": "self", "href": f"{rest}/job/1001"}],
+        "id": "1001",
+        "refName": "Project 1",
+    }
     assert schedule["frequency"] == {"id": "CUSTOM", "refName": "CUSTOM"}
     assert schedule["lastModifiedDate"] == "2024-01-01T00:00:00Z"
-    assert schedule["recurrence"] == {"links": [{"rel": "self", "href": f"{rest}/billingSchedule/1/recurrence"}]}
+    assert schedule["recurrence"] == {
+        "links": [{"rel": "self", "href": f"{rest}/billingSchedule/1/recurrence"}]
+    }
     assert sim.get("/record/v1/billingSchedule/eid:BS-1")["id"] == "1"
     assert set(sim.get("/record/v1/billingSchedule/1", params={"fields": "name"})) == {"links", "id", "name"}
 
@@ -403,7 +515,9 @@ def test_record_get_rest_shapes(sim: Sim) -> None:
     assert invoice["entity"]["refName"] == "Customer 1" and invoice["currency"]["refName"] == "US Dollar"
     assert invoice["item"]["count"] == LINES_PER_INVOICE and invoice["item"]["items"][0]["quantity"] == 2.5
     payment = sim.get("/record/v1/customerPayment/6001", params={"expandSubResources": "true"})
-    assert payment["apply"]["items"][0]["doc"]["id"] == "5001" and payment["apply"]["items"][0]["amount"] == 1200
+    assert (
+        payment["apply"]["items"][0]["doc"]["id"] == "5001" and payment["apply"]["items"][0]["amount"] == 1200
+    )
     journal = sim.get("/record/v1/journalEntry/7001", params={"expandSubResources": "true"})
     assert [(x.get("debit"), x.get("credit")) for x in journal["line"]["items"]] == [(500, None), (None, 500)]
     entities = [x["entity"] for x in journal["line"]["items"]]  # an entity is a customer or a project
@@ -414,7 +528,9 @@ def test_record_get_rest_shapes(sim: Sim) -> None:
     assert sim.get("/record/v1/currency/3")["currencyPrecision"] == 0
 
     assert_netsuite_error(sim.client.get("/record/v1/customer/99999"), 404, "NONEXISTENT_ID")
-    assert_netsuite_error(sim.client.get("/record/v1/invoice/6001"), 404, "NONEXISTENT_ID")  # a payment, not an invoice
+    assert_netsuite_error(
+        sim.client.get("/record/v1/invoice/6001"), 404, "NONEXISTENT_ID"
+    )  # a payment, not an invoice
     assert_netsuite_error(sim.client.get("/record/v1/billingSchedule/eid:nope"), 404, "NONEXISTENT_ID")
     assert_netsuite_error(sim.client.get("/record/v1/salesThing/1"), 404)
     assert_netsuite_error(sim.client.get("/no/such/path"), 404)
@@ -430,39 +546,70 @@ def _written(response: httpx.Response, sim: Sim) -> int:
 
 
 def _line_lmd(sim: Sim, schedule: int) -> dict[int, str]:
-    q = ("SELECT line, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lmd FROM billingschedulerecurrence "
-         f"WHERE billingschedule = {schedule}")
+    q = (
+        "SELECT line, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lmd FROM billingschedulerecurrence "
+        f"WHERE billingschedule = {schedule}"
+    )
     return {int(i["line"]): i["lmd"] for i in sim.suiteql(q).json()["items"]}
 
 
 def test_patch_updates_fields_and_lines_and_bumps_last_modified(fresh: Sim) -> None:
-    body = {"name": "Renamed", "recurrence": {"items": [{"line": 2, "amount": 1500.25}, {"line": 1, "amount": 1000}]}}
+    body = {
+        "name": "Renamed",
+        "recurrence": {"items": [{"line": 2, "amount": 1500.25}, {"line": 1, "amount": 1000}]},
+    }
     assert _written(fresh.writer.patch("/record/v1/billingSchedule/1", json=body), fresh) == 1
     record = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})
     assert record["name"] == "Renamed" and record["frequency"]["id"] == "CUSTOM"  # omitted field unchanged
     assert record["lastModifiedDate"] > "2024-01-01T00:00:00Z"
     assert [i["amount"] for i in record["recurrence"]["items"]] == [1000, 1500.25, 1000.5, 1000.5]
     lmd = _line_lmd(fresh, 1)
-    assert lmd[2] > lmd[3] == "2024-01-01 00:00:00" and lmd[1] == "2024-01-01 00:00:00"  # unchanged lines untouched
+    assert (
+        lmd[2] > lmd[3] == "2024-01-01 00:00:00" and lmd[1] == "2024-01-01 00:00:00"
+    )  # unchanged lines untouched
     assert _written(fresh.writer.patch("/record/v1/billingSchedule/1", json={"project": None}), fresh) == 1
     again = fresh.get("/record/v1/billingSchedule/1")
-    assert "project" not in again and again["lastModifiedDate"] > record["lastModifiedDate"]  # null clears; new lmd
+    assert (
+        "project" not in again and again["lastModifiedDate"] > record["lastModifiedDate"]
+    )  # null clears; new lmd
 
 
 def test_put_eid_creates_then_updates_and_post_creates(fresh: Sim) -> None:
-    body = {"name": "Acme SOW7 quarterly", "scheduleType": {"id": "STD"}, "frequency": {"id": "CUSTOM"},
-            "repeatEvery": {"id": "1"}, "numberRemaining": 4, "initialAmount": 0.0, "inArrears": True,
-            "project": {"id": 1003}, "currency": {"id": 2},
-            "recurrence": {"items": [{"recurrenceDate": "2024-04-30", "amount": 2500.5, "custcol_c2c_line_key": "A-1"}]}}
+    body = {
+        "name": "Acme SOW7 quarterly",
+        "scheduleType": {"id": "STD"},
+        "frequency": {"id": "CUSTOM"},
+        "repeatEvery": {"id": "1"},
+        "numberRemaining": 4,
+        "initialAmount": 0.0,
+        "inArrears": True,
+        "project": {"id": 1003},
+        "currency": {"id": 2},
+        "recurrence": {
+            "items": [{"recurrenceDate": "2024-04-30", "amount": 2500.5, "custcol_c2c_line_key": "A-1"}]
+        },
+    }
     new_id = _written(fresh.writer.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body), fresh)
     assert new_id == 4
-    body2 = {"name": "Acme SOW7 (v2)", "recurrence": {"items": [{"recurrenceDate": "2024-07-31", "amount": 10}]}}
-    assert _written(fresh.writer.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body2), fresh) == new_id
+    body2 = {
+        "name": "Acme SOW7 (v2)",
+        "recurrence": {"items": [{"recurrenceDate": "2024-07-31", "amount": 10}]},
+    }
+    assert (
+        _written(fresh.writer.put("/record/v1/billingSchedule/eid:BS-acme-sow7_2024", json=body2), fresh)
+        == new_id
+    )
     record = fresh.get(f"/record/v1/billingSchedule/{new_id}", params={"expandSubResources": "true"})
     assert record["externalId"] == "BS-acme-sow7_2024" and record["name"] == "Acme SOW7 (v2)"
-    assert record["numberRemaining"] == 4 and record["inArrears"] is True and record["repeatEvery"] == {"id": "1"}
+    assert (
+        record["numberRemaining"] == 4
+        and record["inArrears"] is True
+        and record["repeatEvery"] == {"id": "1"}
+    )
     assert [(i["line"], i["amount"]) for i in record["recurrence"]["items"]] == [(1, 2500.5), (2, 10)]
-    created = _written(fresh.writer.post("/record/v1/billingSchedule", json={"name": "Posted", "externalId": "BS-P"}), fresh)
+    created = _written(
+        fresh.writer.post("/record/v1/billingSchedule", json={"name": "Posted", "externalId": "BS-P"}), fresh
+    )
     assert created == new_id + 1 and fresh.get("/record/v1/billingSchedule/eid:BS-P")["name"] == "Posted"
     dup = fresh.writer.post("/record/v1/billingSchedule", json={"name": "Again", "externalId": "BS-P"})
     assert_netsuite_error(dup, 400, "USER_ERROR")
@@ -472,50 +619,103 @@ def test_put_eid_creates_then_updates_and_post_creates(fresh: Sim) -> None:
 
 def test_invoiced_lines_cannot_change_and_failed_writes_write_nothing(fresh: Sim) -> None:
     before = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})
-    change = {"name": "Should not land", "recurrence": {"items": [{"line": 3, "amount": 1}, {"line": 1, "amount": 999}]}}
-    detail = assert_netsuite_error(fresh.writer.patch("/record/v1/billingSchedule/1", json=change), 400, "USER_ERROR")
+    change = {
+        "name": "Should not land",
+        "recurrence": {"items": [{"line": 3, "amount": 1}, {"line": 1, "amount": 999}]},
+    }
+    detail = assert_netsuite_error(
+        fresh.writer.patch("/record/v1/billingSchedule/1", json=change), 400, "USER_ERROR"
+    )
     assert "invoiced" in detail["detail"] and detail["o:errorPath"] == "recurrence.items[1]"
     replace = {"recurrence": {"items": [{"line": 2, "amount": 5}]}}  # would drop invoiced line 1
     resp = fresh.writer.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=replace)
     assert_netsuite_error(resp, 400, "USER_ERROR")
     assert fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"}) == before
-    keep = {"recurrence": {"items": [{"line": 1, "amount": 1000, "recurrenceDate": "2024-01-31"}, {"line": 4},
-                                     {"recurrenceDate": "2024-12-31", "amount": 7}]}}
-    _written(fresh.writer.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=keep), fresh)
-    lines = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})["recurrence"]["items"]
+    keep = {
+        "recurrence": {
+            "items": [
+                {"line": 1, "amount": 1000, "recurrenceDate": "2024-01-31"},
+                {"line": 4},
+                {"recurrenceDate": "2024-12-31", "amount": 7},
+            ]
+        }
+    }
+    _written(
+        fresh.writer.patch("/record/v1/billingSchedule/1", params={"replace": "recurrence"}, json=keep), fresh
+    )
+    lines = fresh.get("/record/v1/billingSchedule/1", params={"expandSubResources": "true"})["recurrence"][
+        "items"
+    ]
     assert [(i["line"], i["amount"]) for i in lines] == [(1, 1000), (4, 1000.5), (5, 7)]
 
 
 def test_write_validation_errors(fresh: Sim) -> None:
     patch = fresh.writer.patch
-    detail = assert_netsuite_error(patch("/record/v1/billingSchedule/2", json={"recurrence": {"items": [
-        {"line": 1, "amount": 5.5}]}}), 400, "INVALID_CONTENT")  # JPY: no decimals
+    detail = assert_netsuite_error(
+        patch("/record/v1/billingSchedule/2", json={"recurrence": {"items": [{"line": 1, "amount": 5.5}]}}),
+        400,
+        "INVALID_CONTENT",
+    )  # JPY: no decimals
     assert detail["o:errorPath"] == "recurrence.items[0].amount"
-    assert patch("/record/v1/billingSchedule/1", json={"recurrence": {"items": [{"line": 2, "amount": 1.005}]}}).status_code == 400
-    detail = assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"recurrence": {"items": [
-        {"line": 2, "recurrenceDate": "1/5/2024"}]}}), 400, "INVALID_CONTENT")
+    assert (
+        patch(
+            "/record/v1/billingSchedule/1", json={"recurrence": {"items": [{"line": 2, "amount": 1.005}]}}
+        ).status_code
+        == 400
+    )
+    detail = assert_netsuite_error(
+        patch(
+            "/record/v1/billingSchedule/1",
+            json={"recurrence": {"items": [{"line": 2, "recurrenceDate": "1/5/2024"}]}},
+        ),
+        400,
+        "INVALID_CONTENT",
+    )
     assert detail["o:errorPath"] == "recurrence.items[0].recurrenceDate"
-    assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"recurrence": {"items": [{"line": 2, "amount": "10"}]}}),
-                          400, "INVALID_CONTENT")
-    assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"colour": "red"}), 400, "INVALID_CONTENT")
-    assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"project": {"id": 424242}}), 400, "INVALID_CONTENT")
-    assert_netsuite_error(patch("/record/v1/billingSchedule/1", json={"externalId": "has space"}), 400, "INVALID_PARAMETER")
-    assert_netsuite_error(fresh.writer.put("/record/v1/billingSchedule/eid:bad!id", json={"name": "x"}), 400, "INVALID_PARAMETER")
-    assert_netsuite_error(fresh.writer.post("/record/v1/billingSchedule", json={"frequency": {"id": "MONTHLY"}}), 400, "USER_ERROR")
+    assert_netsuite_error(
+        patch("/record/v1/billingSchedule/1", json={"recurrence": {"items": [{"line": 2, "amount": "10"}]}}),
+        400,
+        "INVALID_CONTENT",
+    )
+    assert_netsuite_error(
+        patch("/record/v1/billingSchedule/1", json={"colour": "red"}), 400, "INVALID_CONTENT"
+    )
+    assert_netsuite_error(
+        patch("/record/v1/billingSchedule/1", json={"project": {"id": 424242}}), 400, "INVALID_CONTENT"
+    )
+    assert_netsuite_error(
+        patch("/record/v1/billingSchedule/1", json={"externalId": "has space"}), 400, "INVALID_PARAMETER"
+    )
+    assert_netsuite_error(
+        fresh.writer.put("/record/v1/billingSchedule/eid:bad!id", json={"name": "x"}),
+        400,
+        "INVALID_PARAMETER",
+    )
+    assert_netsuite_error(
+        fresh.writer.post("/record/v1/billingSchedule", json={"frequency": {"id": "MONTHLY"}}),
+        400,
+        "USER_ERROR",
+    )
     assert_netsuite_error(patch("/record/v1/billingSchedule/999", json={"name": "x"}), 404, "NONEXISTENT_ID")
     assert_netsuite_error(patch("/record/v1/customer/1", json={"companyName": "x"}), 405)
     assert_netsuite_error(fresh.writer.put("/record/v1/billingSchedule/1", json={"name": "x"}), 405)
-    assert fresh.get("/record/v1/billingSchedule/1")["lastModifiedDate"] == "2024-01-01T00:00:00Z"  # nothing landed
+    assert (
+        fresh.get("/record/v1/billingSchedule/1")["lastModifiedDate"] == "2024-01-01T00:00:00Z"
+    )  # nothing landed
 
 
 def test_one_recurrence_line_endpoint(fresh: Sim) -> None:
     line = fresh.get("/record/v1/billingSchedule/1/recurrence/3")
     assert line["line"] == 3 and line["amount"] == 1000.5
-    resp = fresh.writer.patch("/record/v1/billingSchedule/1/recurrence/3", json={"amount": 12.34, "custcol_c2c_line_key": None})
+    resp = fresh.writer.patch(
+        "/record/v1/billingSchedule/1/recurrence/3", json={"amount": 12.34, "custcol_c2c_line_key": None}
+    )
     assert _written(resp, fresh) == 1
     line = fresh.get("/record/v1/billingSchedule/1/recurrence/3")
     assert line["amount"] == 12.34 and "custcol_c2c_line_key" not in line
-    assert_netsuite_error(fresh.writer.patch("/record/v1/billingSchedule/1/recurrence/1", json={"amount": 1}), 400, "USER_ERROR")
+    assert_netsuite_error(
+        fresh.writer.patch("/record/v1/billingSchedule/1/recurrence/1", json={"amount": 1}), 400, "USER_ERROR"
+    )
     assert_netsuite_error(fresh.client.get("/record/v1/billingSchedule/1/recurrence/77"), 404)
 
 
@@ -557,7 +757,9 @@ def test_concurrent_edit_changes_the_record_now(fresh: Sim) -> None:
     record = fresh.get("/record/v1/billingSchedule/1")
     assert record["name"] == "Project 1 schedule (edited)" == edited["name"]
     assert record["lastModifiedDate"] == edited["lastModifiedDate"] > "2024-01-01T00:00:00Z"
-    again = fresh.admin("POST", "netsuite/concurrent-edit", json={"id": "eid:BS-1", "change": "amount"}).json()
+    again = fresh.admin(
+        "POST", "netsuite/concurrent-edit", json={"id": "eid:BS-1", "change": "amount"}
+    ).json()
     assert again["lastModifiedDate"] > edited["lastModifiedDate"] and again["line"] == 2
     assert fresh.get("/record/v1/billingSchedule/1/recurrence/2")["amount"] == 1000.51
     missing = httpx.post(f"{fresh.origin}/_sandbox/netsuite/concurrent-edit", json={"id": 999})
@@ -568,24 +770,38 @@ def test_injected_error_statuses_use_the_netsuite_body(faults: Sim) -> None:
     faults.admin("POST", "faults", json={"kind": "error", "status": 503, "path": "suiteql", "count": 1})
     assert_netsuite_error(faults.suiteql("SELECT id FROM currency"), 503)
     assert faults.suiteql("SELECT id FROM currency").status_code == 200
-    faults.admin("POST", "faults", json={"kind": "error", "status": 429, "path": "record", "count": 1, "retry_after": "2"})
+    faults.admin(
+        "POST",
+        "faults",
+        json={"kind": "error", "status": 429, "path": "record", "count": 1, "retry_after": "2"},
+    )
     throttled = faults.client.get("/record/v1/currency")
     assert_netsuite_error(throttled, 429, "CONCURRENCY_LIMIT_EXCEEDED")
     assert throttled.headers["retry-after"] == "2"
 
 
 def test_drift_and_repeat_next_faults(faults: Sim) -> None:
-    faults.admin("POST", "faults", json={"kind": "drift_add_field", "path": "suiteql", "field": "newcol", "value": "x", "count": 1})
+    faults.admin(
+        "POST",
+        "faults",
+        json={"kind": "drift_add_field", "path": "suiteql", "field": "newcol", "value": "x", "count": 1},
+    )
     items = faults.suiteql("SELECT id, symbol FROM currency").json()["items"]
     assert all(i["newcol"] == "x" for i in items)
     assert "newcol" not in faults.suiteql("SELECT id, symbol FROM currency").json()["items"][0]
-    faults.admin("POST", "faults", json={"kind": "drift_change_type", "path": "record/v1/customer$", "field": "id", "count": 1})
+    faults.admin(
+        "POST",
+        "faults",
+        json={"kind": "drift_change_type", "path": "record/v1/customer$", "field": "id", "count": 1},
+    )
     page = faults.get("/record/v1/customer", params={"limit": 3})
     assert [i["id"] for i in page["items"]] == [1.0, 2.0, 3.0]
     faults.admin("POST", "faults", json={"kind": "repeat_next", "path": "suiteql", "count": 1})
     first = faults.suiteql("SELECT id FROM customer ORDER BY id", limit=10, offset=20)
     assert link(first.json(), "next") == str(first.request.url)
-    assert link(faults.suiteql("SELECT id FROM customer ORDER BY id", limit=10, offset=20).json(), "next").endswith("offset=30")
+    assert link(
+        faults.suiteql("SELECT id FROM customer ORDER BY id", limit=10, offset=20).json(), "next"
+    ).endswith("offset=30")
 
 
 # --- two integrations: reader (ingestion) and writer (reverse ETL); the committed-write counter -----------
@@ -622,12 +838,27 @@ def test_writer_token_writes_and_reads(fresh: Sim) -> None:
     entry = ns.describe(fresh.origin, fresh.creds, fresh.state)
     for access in (get_token(fresh.origin, fresh.creds["writer"]), entry["write_access_token"]):
         headers = {"Authorization": f"Bearer {access}"}
-        written = fresh.client.patch("/record/v1/billingSchedule/3", json={"name": f"by {access[:6]}"}, headers=headers)
+        written = fresh.client.patch(
+            "/record/v1/billingSchedule/3", json={"name": f"by {access[:6]}"}, headers=headers
+        )
         assert _written(written, fresh) == 3
-        assert fresh.client.get("/record/v1/billingSchedule/3", headers=headers).json()["name"] == f"by {access[:6]}"
-        page = fresh.client.post("/query/v1/suiteql", json={"q": "SELECT id FROM currency"}, headers={**headers, **TRANSIENT})
+        assert (
+            fresh.client.get("/record/v1/billingSchedule/3", headers=headers).json()["name"]
+            == f"by {access[:6]}"
+        )
+        page = fresh.client.post(
+            "/query/v1/suiteql", json={"q": "SELECT id FROM currency"}, headers={**headers, **TRANSIENT}
+        )
         assert page.status_code == 200 and page.json()["count"] == 3
-    assert set(entry) >= {"base_url", "m2m", "access_token", "headers", "account_id", "write_m2m", "write_access_token"}
+    assert set(entry) >= {
+        "base_url",
+        "m2m",
+        "access_token",
+        "headers",
+        "account_id",
+        "write_m2m",
+        "write_access_token",
+    }
 
 
 def test_token_endpoint_answers_writer_assertions_with_the_writers_verdict(sim: Sim) -> None:
@@ -635,12 +866,23 @@ def test_token_endpoint_answers_writer_assertions_with_the_writers_verdict(sim: 
     assert _token(sim, _sign(writer, url)).status_code == 200
     now = int(dt.datetime.now().timestamp())
     expired = _token(sim, _sign(writer, url, now=now - 7200))
-    assert expired.status_code == 400 and expired.json()["error_description"] == "client_assertion has expired (exp)"
+    assert (
+        expired.status_code == 400
+        and expired.json()["error_description"] == "client_assertion has expired (exp)"
+    )
     wrong_key = _token(sim, _sign(writer, url, private_key=reader["private_key"]))  # writer kid, reader key
-    assert wrong_key.json() == {"error": "invalid_client", "error_description": "client_assertion signature is invalid"}
+    assert wrong_key.json() == {
+        "error": "invalid_client",
+        "error_description": "client_assertion signature is invalid",
+    }
     mixed = _token(sim, _sign(reader, url, private_key=writer["private_key"]))  # reader kid, writer key
-    assert mixed.json() == {"error": "invalid_client", "error_description": "client_assertion signature is invalid"}
-    crossed = _token(sim, _sign(writer, url, client_id=reader["client_id"]))  # writer's certificate, reader's id
+    assert mixed.json() == {
+        "error": "invalid_client",
+        "error_description": "client_assertion signature is invalid",
+    }
+    crossed = _token(
+        sim, _sign(writer, url, client_id=reader["client_id"])
+    )  # writer's certificate, reader's id
     assert crossed.json() == {"error": "invalid_client", "error_description": "unknown client id (iss)"}
 
 
@@ -653,8 +895,13 @@ def test_credentials_without_a_writer_serve_reads_and_refuse_writes(firm: Path, 
             entry = ns.describe(origin, creds, state)
             assert "write_m2m" not in entry and "write_access_token" not in entry
             headers = {"Authorization": f"Bearer {get_token(origin, creds)}"}
-            assert httpx.get(f"{entry['base_url']}/record/v1/billingSchedule/1", headers=headers).status_code == 200
-            denied = httpx.patch(f"{entry['base_url']}/record/v1/billingSchedule/1", json={"name": "x"}, headers=headers)
+            assert (
+                httpx.get(f"{entry['base_url']}/record/v1/billingSchedule/1", headers=headers).status_code
+                == 200
+            )
+            denied = httpx.patch(
+                f"{entry['base_url']}/record/v1/billingSchedule/1", json={"name": "x"}, headers=headers
+            )
             assert_netsuite_error(denied, 403, "INSUFFICIENT_PERMISSION")
     finally:
         app.app.state.netsuite.close()
@@ -670,8 +917,11 @@ def test_committed_writes_are_counted_per_schedule(fresh: Sim) -> None:
     fresh.admin("POST", "netsuite/concurrent-edit", json={"type": "billingSchedule", "id": 2})
     assert _writes(fresh) == {"writes": {"1": 2, "2": 1, "4": 1, "5": 1}, "total": 5}
     # the write commits, the answer is lost: counted
-    fresh.admin("POST", "faults", json={"kind": "commit_then_drop", "method": "PATCH", "path": "billingSchedule/3$",
-                                        "count": 1})
+    fresh.admin(
+        "POST",
+        "faults",
+        json={"kind": "commit_then_drop", "method": "PATCH", "path": "billingSchedule/3$", "count": 1},
+    )
     with pytest.raises(httpx.TransportError):
         fresh.writer.patch("/record/v1/billingSchedule/3", json={"name": "Landed"})
     assert fresh.get("/record/v1/billingSchedule/3")["name"] == "Landed"
@@ -682,18 +932,31 @@ def test_committed_writes_are_counted_per_schedule(fresh: Sim) -> None:
     assert _writes(fresh) == {"writes": {"3": 1}, "total": 1}
 
 
-def test_the_runner_keeps_public_keys_hands_out_private_key_files_and_replaces_hs256_credentials(tmp_path: Path) -> None:
+def test_the_runner_keeps_public_keys_hands_out_private_key_files_and_replaces_hs256_credentials(
+    tmp_path: Path,
+) -> None:
     import json
 
     from sandbox.server import credentials
 
     run = tmp_path / "sandbox" / "run"
     run.mkdir(parents=True)
-    old = {"salesforce": {"client_id": "sf"}, "ironclad": {"client_id": "ic"}, "kantata": {"access_token": "k"},
-           "netsuite": {"client_id": "c", "certificate_id": "k", "signing_key": "shared", "account_id": "SANDBOX1"}}
+    old = {
+        "salesforce": {"client_id": "sf"},
+        "ironclad": {"client_id": "ic"},
+        "kantata": {"access_token": "k"},
+        "netsuite": {
+            "client_id": "c",
+            "certificate_id": "k",
+            "signing_key": "shared",
+            "account_id": "SANDBOX1",
+        },
+    }
     (run / "credentials.json").write_text(json.dumps(old))
     made = credentials(tmp_path)
-    assert {v: made[v] for v in ("salesforce", "ironclad", "kantata")} == {v: old[v] for v in ("salesforce", "ironclad", "kantata")}
+    assert {v: made[v] for v in ("salesforce", "ironclad", "kantata")} == {
+        v: old[v] for v in ("salesforce", "ironclad", "kantata")
+    }
     kept = json.loads((run / "credentials.json").read_text())["netsuite"]
     assert kept == made["netsuite"] and "signing_key" not in kept and "PRIVATE KEY" not in json.dumps(kept)
     for integration, role in ((kept, "reader"), (kept["writer"], "writer")):

@@ -74,8 +74,9 @@ class Org:
 
 def start(tmp_path, settings: dict[str, Any] | None = None, **firm: int):
     creds = sf.make_credentials()
-    app, state = sf.create_app(write_firm(tmp_path, **firm), tmp_path / "state", creds,
-                               {"short_page_rate": 0.0, **(settings or {})})
+    app, state = sf.create_app(
+        write_firm(tmp_path, **firm), tmp_path / "state", creds, {"short_page_rate": 0.0, **(settings or {})}
+    )
     return app, creds, state
 
 
@@ -92,8 +93,16 @@ def _clean(request):
     if "org" in request.fixturenames:
         o = request.getfixturevalue("org")
         o.admin("DELETE", "faults")
-        o.admin("PATCH", "settings", {"short_page_rate": 0.0, "daily_api_limit": 1_000_000,
-                                      "session_timeout_seconds": 7200, "max_query_locators": 10})
+        o.admin(
+            "PATCH",
+            "settings",
+            {
+                "short_page_rate": 0.0,
+                "daily_api_limit": 1_000_000,
+                "session_timeout_seconds": 7200,
+                "max_query_locators": 10,
+            },
+        )
         o.admin("DELETE", "api-usage")
         if o.get(f"{V}/limits").status_code == 401:
             o.token = o.new_token()
@@ -105,8 +114,15 @@ def _clean(request):
 def test_token_response_shape(org):
     r = org.http.post("/services/oauth2/token", data={"grant_type": "client_credentials", **org.creds})
     body = r.json()
-    assert list(body) == ["access_token", "signature", "token_format", "instance_url", "id", "token_type",
-                          "issued_at"]
+    assert list(body) == [
+        "access_token",
+        "signature",
+        "token_format",
+        "instance_url",
+        "id",
+        "token_type",
+        "issued_at",
+    ]
     assert "expires_in" not in body and "refresh_token" not in body
     assert body["token_format"] == "opaque" and body["token_type"] == "Bearer"
     assert body["instance_url"] == org.origin
@@ -124,16 +140,21 @@ def test_token_errors(org):
         return org.http.post("/services/oauth2/token", data=form)
 
     r = post(grant_type="client_credentials", client_id=org.creds["client_id"], client_secret="nope")
-    assert r.status_code == 400 and r.json() == {"error": "invalid_client",
-                                                 "error_description": "invalid client credentials"}
+    assert r.status_code == 400 and r.json() == {
+        "error": "invalid_client",
+        "error_description": "invalid client credentials",
+    }
     r = post(grant_type="client_credentials", client_id="3MVG9other", client_secret="x")
     assert r.status_code == 400 and r.json()["error"] == "invalid_client_id"
     r = post(grant_type="password", username="u", password="p")
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
     assert set(r.json()) == {"error", "error_description"}
     basic = base64.b64encode(f"{org.creds['client_id']}:{org.creds['client_secret']}".encode()).decode()
-    r = org.http.post("/services/oauth2/token", data={"grant_type": "client_credentials"},
-                      headers={"Authorization": f"Basic {basic}"})
+    r = org.http.post(
+        "/services/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
     assert r.status_code == 200
 
 
@@ -146,8 +167,12 @@ def _jwt(claims: dict[str, Any]) -> str:
 
 def test_jwt_bearer_grant(org):
     grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    good = {"iss": org.creds["client_id"], "sub": "integration@acme.example", "aud": "https://login.salesforce.com",
-            "exp": int(time.time()) + 300}
+    good = {
+        "iss": org.creds["client_id"],
+        "sub": "integration@acme.example",
+        "aud": "https://login.salesforce.com",
+        "exp": int(time.time()) + 300,
+    }
     r = org.http.post("/services/oauth2/token", data={"grant_type": grant, "assertion": _jwt(good)})
     assert r.status_code == 200 and r.json()["token_format"] == "opaque"
     jwt_session = {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -190,9 +215,14 @@ def test_session_timeout(org):
 def test_describe_interface(org):
     entry = sf.describe(org.origin, org.creds, org.state)
     assert entry["base_url"] == org.origin and entry["api_version"] == "62.0" and entry["headers"] == {}
-    assert entry["token_request"] == {"url": org.origin + "/services/oauth2/token", "form": {
-        "grant_type": "client_credentials", "client_id": org.creds["client_id"],
-        "client_secret": org.creds["client_secret"]}}
+    assert entry["token_request"] == {
+        "url": org.origin + "/services/oauth2/token",
+        "form": {
+            "grant_type": "client_credentials",
+            "client_id": org.creds["client_id"],
+            "client_secret": org.creds["client_secret"],
+        },
+    }
     request = entry["token_request"]
     assert org.http.post(request["url"], data=request["form"]).status_code == 200
     r = org.http.get(f"{V}/sobjects", headers={"Authorization": f"Bearer {entry['access_token']}"})
@@ -213,8 +243,9 @@ def test_versions_and_pinning(org):
     assert org.get("/services/data/v99.0/sobjects").status_code == 404
     assert org.get(f"{V}/").json()["query"] == f"{V}/query"
     r = org.get(f"{V}/nothing-here")
-    assert r.status_code == 404 and r.json() == [{"message": "The requested resource does not exist",
-                                                  "errorCode": "NOT_FOUND"}]
+    assert r.status_code == 404 and r.json() == [
+        {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
+    ]
     r = org.http.post(f"{V}/query", headers=org.auth)
     assert r.status_code == 405 and r.json()[0]["errorCode"] == "METHOD_NOT_ALLOWED"
 
@@ -239,8 +270,10 @@ def test_limit_info_header_and_daily_limit(org):
 
 
 def test_record_shape_and_wire_formats(org):
-    r = org.query("select amount, id, closedate, ISWON, systemmodstamp, type from opportunity where id = "
-                  "'006000000000001'")
+    r = org.query(
+        "select amount, id, closedate, ISWON, systemmodstamp, type from opportunity where id = "
+        "'006000000000001'"
+    )
     body = r.json()
     assert list(body) == ["totalSize", "done", "records"] and body["totalSize"] == 1 and body["done"] is True
     rec = body["records"][0]
@@ -316,8 +349,10 @@ def test_count(org):
 
 
 def test_incremental_cursor_on_systemmodstamp(org):
-    soql = ("SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp >= {} "
-            "ORDER BY SystemModstamp ASC, Id ASC")
+    soql = (
+        "SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp >= {} "
+        "ORDER BY SystemModstamp ASC, Id ASC"
+    )
     recs = org.records(soql.format("2024-01-01T10:00:00Z"))
     assert recs[0]["SystemModstamp"] == "2024-01-01T10:00:00.123+0000"
     stamps = [r["SystemModstamp"] for r in recs]
@@ -325,8 +360,9 @@ def test_incremental_cursor_on_systemmodstamp(org):
     # the same instant written with an offset, without colon, with fractions; and the served value itself
     for literal in ("2024-01-01T11:00:00+01:00", "2024-01-01T05:00:00-0500", "2024-01-01T10:00:00.000Z"):
         assert org.records(soql.format(literal)) == recs
-    assert [r["Id"] for r in org.records(soql.replace(">=", ">").format(recs[0]["SystemModstamp"]))] == \
-        [r["Id"] for r in recs[1:]]
+    assert [r["Id"] for r in org.records(soql.replace(">=", ">").format(recs[0]["SystemModstamp"]))] == [
+        r["Id"] for r in recs[1:]
+    ]
     # a raw `+` in the URL is a space (the client must encode it): Salesforce rejects the query
     raw = f"{V}/query?q=SELECT+Id+FROM+Account+WHERE+SystemModstamp+>+2024-01-01T11:00:00+01:00"
     assert org.get(raw).json()[0]["errorCode"] == "MALFORMED_QUERY"
@@ -334,23 +370,32 @@ def test_incremental_cursor_on_systemmodstamp(org):
     assert [r["Id"] for r in recs] == ["006000000000009", "006000000000010"]
 
 
-@pytest.mark.parametrize(("where", "expected"), [
-    ("Name = 'ACME 00007'", ["001000000000007"]),  # text comparison is case-insensitive
-    ("Name LIKE 'acme 0000%'", ["001000000000000", "001000000000007"]),
-    ("Name LIKE 'Account 0000_'", [f"00100000000000{i}" for i in (1, 2, 3, 4, 5, 6, 8)]),
-    ("Id IN ('001000000000001', '001000000000002', '001000000000099')",
-     ["001000000000001", "001000000000002"]),
-    # != and NOT IN also match null
-    ("Id < '001000000000004' AND Type != 'Customer'", ["001000000000000", "001000000000002"]),
-    ("Id < '001000000000004' AND Type NOT IN ('Customer')", ["001000000000000", "001000000000002"]),
-    ("Id < '001000000000004' AND Type = null", ["001000000000000", "001000000000002"]),
-    ("Id < '001000000000004' AND NOT Type = 'Customer'", ["001000000000000", "001000000000002"]),
-    ("(Id = '001000000000001' OR Id = '001000000000005') AND Type = 'Customer'", ["001000000000001",
-                                                                                  "001000000000005"]),
-    ("Id = '001000000000001' OR (Id = '001000000000002' AND Name != null)", ["001000000000001",
-                                                                            "001000000000002"]),
-    ("Name = 'acme 00000' AND IsDeleted = false", ["001000000000000"]),
-])
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("Name = 'ACME 00007'", ["001000000000007"]),  # text comparison is case-insensitive
+        ("Name LIKE 'acme 0000%'", ["001000000000000", "001000000000007"]),
+        ("Name LIKE 'Account 0000_'", [f"00100000000000{i}" for i in (1, 2, 3, 4, 5, 6, 8)]),
+        (
+            "Id IN ('001000000000001', '001000000000002', '001000000000099')",
+            ["001000000000001", "001000000000002"],
+        ),
+        # != and NOT IN also match null
+        ("Id < '001000000000004' AND Type != 'Customer'", ["001000000000000", "001000000000002"]),
+        ("Id < '001000000000004' AND Type NOT IN ('Customer')", ["001000000000000", "001000000000002"]),
+        ("Id < '001000000000004' AND Type = null", ["001000000000000", "001000000000002"]),
+        ("Id < '001000000000004' AND NOT Type = 'Customer'", ["001000000000000", "001000000000002"]),
+        (
+            "(Id = '001000000000001' OR Id = '001000000000005') AND Type = 'Customer'",
+            ["001000000000001", "001000000000005"],
+        ),
+        (
+            "Id = '001000000000001' OR (Id = '001000000000002' AND Name != null)",
+            ["001000000000001", "001000000000002"],
+        ),
+        ("Name = 'acme 00000' AND IsDeleted = false", ["001000000000000"]),
+    ],
+)
 def test_where_semantics(org, where, expected):
     recs = org.records(f"SELECT Id FROM Account WHERE {where} ORDER BY Id")
     assert [r["Id"] for r in recs] == expected
@@ -376,26 +421,39 @@ def test_string_escapes_like_escape_order_limit_offset(org):
     assert list(recs[0])[1:] == list(SCHEMAS["salesforce"]["Contact"])
 
 
-@pytest.mark.parametrize(("soql", "code", "snippet"), [
-    ("SELECT Id FROM Foo", "INVALID_TYPE", "sObject type 'Foo' is not supported"),
-    ("SELECT Id, Bogus FROM Account", "INVALID_FIELD", "No such column 'Bogus' on entity 'Account'"),
-    ("SELECT Id FROM Account ORDER BY Bogus", "INVALID_FIELD", "No such column 'Bogus'"),
-    ("SELECT Owner.Name FROM Account", "INVALID_FIELD", "Didn't understand relationship 'Owner'"),
-    ("SELECT Id FRM Account", "MALFORMED_QUERY", "unexpected token: 'FRM'"),
-    ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY", "unexpected token: <EOF>"),
-    ("SELECT Id FROM Account WHERE Name = 'x' AND Id = 'y' OR Id = 'z'", "MALFORMED_QUERY",
-     "unexpected token: 'OR'"),
-    ("SELECT Id FROM Account WHERE Name = 'unterminated", "MALFORMED_QUERY", "ERROR at Row:1:Column:"),
-    ("SELECT Id, Id FROM Account", "MALFORMED_QUERY", "duplicate field selected: Id"),
-    ("SELECT Id FROM Account WHERE SystemModstamp > 2024-01-01", "INVALID_FIELD", "must be of type dateTime"),
-    ("SELECT Id FROM Account WHERE SystemModstamp > '2024-01-01T00:00:00Z'", "INVALID_FIELD", "dateTime"),
-    ("SELECT Id FROM Account WHERE Name = 5", "INVALID_FIELD", "must be of type string"),
-    ("SELECT Id FROM Opportunity WHERE Amount > '5'", "INVALID_FIELD", "must be of type double"),
-    ("SELECT Id FROM Account WHERE SystemModstamp > 2024-01-01T00:00:00", "MALFORMED_QUERY",
-     "unexpected token"),
-    ("SELECT FIELDS(ALL) FROM Account", "MALFORMED_QUERY", "LIMIT of at most 200"),
-    ("SELECT Id FROM Account OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE", "Maximum SOQL offset allowed"),
-])
+@pytest.mark.parametrize(
+    ("soql", "code", "snippet"),
+    [
+        ("SELECT Id FROM Foo", "INVALID_TYPE", "sObject type 'Foo' is not supported"),
+        ("SELECT Id, Bogus FROM Account", "INVALID_FIELD", "No such column 'Bogus' on entity 'Account'"),
+        ("SELECT Id FROM Account ORDER BY Bogus", "INVALID_FIELD", "No such column 'Bogus'"),
+        ("SELECT Owner.Name FROM Account", "INVALID_FIELD", "Didn't understand relationship 'Owner'"),
+        ("SELECT Id FRM Account", "MALFORMED_QUERY", "unexpected token: 'FRM'"),
+        ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY", "unexpected token: <EOF>"),
+        (
+            "SELECT Id FROM Account WHERE Name = 'x' AND Id = 'y' OR Id = 'z'",
+            "MALFORMED_QUERY",
+            "unexpected token: 'OR'",
+        ),
+        ("SELECT Id FROM Account WHERE Name = 'unterminated", "MALFORMED_QUERY", "ERROR at Row:1:Column:"),
+        ("SELECT Id, Id FROM Account", "MALFORMED_QUERY", "duplicate field selected: Id"),
+        (
+            "SELECT Id FROM Account WHERE SystemModstamp > 2024-01-01",
+            "INVALID_FIELD",
+            "must be of type dateTime",
+        ),
+        ("SELECT Id FROM Account WHERE SystemModstamp > '2024-01-01T00:00:00Z'", "INVALID_FIELD", "dateTime"),
+        ("SELECT Id FROM Account WHERE Name = 5", "INVALID_FIELD", "must be of type string"),
+        ("SELECT Id FROM Opportunity WHERE Amount > '5'", "INVALID_FIELD", "must be of type double"),
+        (
+            "SELECT Id FROM Account WHERE SystemModstamp > 2024-01-01T00:00:00",
+            "MALFORMED_QUERY",
+            "unexpected token",
+        ),
+        ("SELECT FIELDS(ALL) FROM Account", "MALFORMED_QUERY", "LIMIT of at most 200"),
+        ("SELECT Id FROM Account OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE", "Maximum SOQL offset allowed"),
+    ],
+)
 def test_query_errors(org, soql, code, snippet):
     r = org.query(soql)
     assert r.status_code == 400
@@ -417,8 +475,9 @@ def test_error_message_points_at_the_token(org):
 
 def test_query_locators(org):
     r = org.get(f"{V}/query/01gAAAAAAAAAAAAAAA-2000")
-    assert r.status_code == 400 and r.json() == [{"message": "invalid query locator",
-                                                  "errorCode": "INVALID_QUERY_LOCATOR"}]
+    assert r.status_code == 400 and r.json() == [
+        {"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}
+    ]
     assert org.get(f"{V}/query/garbage").json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
     headers = BATCH_200
     first = org.query("SELECT Id FROM Account", headers=headers).json()
@@ -439,8 +498,11 @@ def test_sobject_retrieve_and_describe(org):
     assert list(rec) == ["attributes", *SCHEMAS["salesforce"]["Opportunity"]]
     assert rec["Amount"] == 120000.0 and rec["CloseDate"] == "2024-01-03"
     rec = org.get(f"{V}/sobjects/account/001000000000001", params={"fields": "Name,Id"}).json()
-    assert rec == {"attributes": {"type": "Account", "url": f"{V}/sobjects/Account/001000000000001"},
-                   "Name": "Account 00001", "Id": "001000000000001"}
+    assert rec == {
+        "attributes": {"type": "Account", "url": f"{V}/sobjects/Account/001000000000001"},
+        "Name": "Account 00001",
+        "Id": "001000000000001",
+    }
     assert org.get(f"{V}/sobjects/Account/001000000000009").status_code == 404  # deleted
     assert org.get(f"{V}/sobjects/Account/001nope").json()[0]["errorCode"] == "NOT_FOUND"
     assert org.get(f"{V}/sobjects/Foo/describe").status_code == 404
@@ -474,22 +536,39 @@ def test_patch_updates_fields_and_bumps_the_modstamp(tmp_path):
         url = f"{V}/sobjects/Opportunity/006000000000001"
         before = o.get(url).json()
         t0 = time.time()
-        r = o.http.patch(url, headers=o.auth, json={"StageName": "Closed Won", "Amount": 1234.5,
-                                                     "CloseDate": "2025-02-03", "IsWon": True})
+        r = o.http.patch(
+            url,
+            headers=o.auth,
+            json={"StageName": "Closed Won", "Amount": 1234.5, "CloseDate": "2025-02-03", "IsWon": True},
+        )
         assert r.status_code == 204 and r.content == b"" and "Sforce-Limit-Info" in r.headers
         after = json.loads(o.get(url).text, parse_float=Decimal)
         assert (after["StageName"], after["Amount"], after["CloseDate"], after["IsWon"]) == (
-            "Closed Won", Decimal("1234.5"), "2025-02-03", True)
+            "Closed Won",
+            Decimal("1234.5"),
+            "2025-02-03",
+            True,
+        )
         assert after["Name"] == before["Name"] and after["CreatedDate"] == before["CreatedDate"]
-        assert DATETIME_RE.match(after["SystemModstamp"]) and after["LastModifiedDate"] == after["SystemModstamp"]
+        assert (
+            DATETIME_RE.match(after["SystemModstamp"])
+            and after["LastModifiedDate"] == after["SystemModstamp"]
+        )
         stamp = dt.datetime.fromisoformat(after["SystemModstamp"]).timestamp()
         assert abs(stamp - t0) < 5 and after["SystemModstamp"] > before["SystemModstamp"]
         # the incremental cursor sees the change: only this record is at or after its new stamp
         since = after["SystemModstamp"][:19] + "Z"
-        ids = [x["Id"] for x in o.records(f"SELECT Id FROM Opportunity WHERE SystemModstamp >= {since}", "queryAll")]
+        ids = [
+            x["Id"]
+            for x in o.records(f"SELECT Id FROM Opportunity WHERE SystemModstamp >= {since}", "queryAll")
+        ]
         assert ids == ["006000000000001"]
-        assert o.http.patch(f"{V}/sobjects/Contact/003000000000000/", headers=o.auth,
-                            json={"Title": "VP"}).status_code == 204  # trailing slash, another object
+        assert (
+            o.http.patch(
+                f"{V}/sobjects/Contact/003000000000000/", headers=o.auth, json={"Title": "VP"}
+            ).status_code
+            == 204
+        )  # trailing slash, another object
         # errors, with Salesforce's codes
         cases = [
             ({"Bogus": 1}, 400, "INVALID_FIELD"),
@@ -501,22 +580,30 @@ def test_patch_updates_fields_and_bumps_the_modstamp(tmp_path):
         for body, status, code in cases:
             r = o.http.patch(url, headers=o.auth, json=body)
             assert (r.status_code, r.json()[0]["errorCode"]) == (status, code), body
-        assert o.http.patch(url, headers=o.auth, content=b"{nope").json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+        assert (
+            o.http.patch(url, headers=o.auth, content=b"{nope").json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+        )
         r = o.http.patch(f"{V}/sobjects/Account/001000000000009", headers=o.auth, json={"Name": "x"})
         assert (r.status_code, r.json()[0]["errorCode"]) == (404, "ENTITY_IS_DELETED")
         assert o.http.patch(f"{V}/sobjects/Account/001nope", headers=o.auth, json={}).status_code == 404
         assert o.http.patch(url, json={"Name": "x"}).status_code == 401
-        assert json.loads(o.get(url).text, parse_float=Decimal)["Amount"] == Decimal("1234.5")  # errors change nothing
+        assert json.loads(o.get(url).text, parse_float=Decimal)["Amount"] == Decimal(
+            "1234.5"
+        )  # errors change nothing
 
 
 # ---- faults ------------------------------------------------------------------------------------------------
 
 
 def test_drift_faults_on_query_records(org):
-    org.admin("POST", "faults", [
-        {"kind": "drift_add_field", "path": "/query", "field": "Surprise__c", "value": 1},
-        {"kind": "drift_change_type", "path": "/query", "field": "Amount"},
-    ])
+    org.admin(
+        "POST",
+        "faults",
+        [
+            {"kind": "drift_add_field", "path": "/query", "field": "Surprise__c", "value": 1},
+            {"kind": "drift_change_type", "path": "/query", "field": "Amount"},
+        ],
+    )
     recs = org.query("SELECT Id, Amount FROM Opportunity WHERE Amount != null").json()["records"]
     assert all(r["Surprise__c"] == 1 and isinstance(r["Amount"], str) for r in recs)
     assert list(recs[0])[:3] == ["attributes", "Id", "Amount"]
@@ -533,9 +620,16 @@ def test_repeat_next_fault_makes_a_pagination_loop(org):
     assert r.json()["nextRecordsUrl"] == f"{V}/query?q=SELECT+Id+FROM+Contact"
 
 
-@pytest.mark.parametrize(("status", "code"), [(503, "SERVER_UNAVAILABLE"), (500, "UNKNOWN_EXCEPTION"),
-                                              (401, "INVALID_SESSION_ID"), (403, "REQUEST_LIMIT_EXCEEDED"),
-                                              (429, "REQUEST_LIMIT_EXCEEDED")])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (503, "SERVER_UNAVAILABLE"),
+        (500, "UNKNOWN_EXCEPTION"),
+        (401, "INVALID_SESSION_ID"),
+        (403, "REQUEST_LIMIT_EXCEEDED"),
+        (429, "REQUEST_LIMIT_EXCEEDED"),
+    ],
+)
 def test_injected_errors_carry_salesforce_bodies(org, status, code):
     org.admin("POST", "faults", {"kind": "error", "status": status, "path": "/query", "count": 1})
     r = org.query("SELECT Id FROM Account LIMIT 1")
@@ -561,9 +655,11 @@ def test_serves_faster_than_ingest(tmp_path):
     with serve(app) as origin:
         o = Org(origin, creds, state)
         t0 = time.perf_counter()
-        recs = o.records("SELECT Id, Name, Type, Industry, BillingCountry, OwnerId, SystemModstamp "
-                         "FROM Account WHERE SystemModstamp >= 2024-01-01T00:00:00Z "
-                         "ORDER BY SystemModstamp, Id")
+        recs = o.records(
+            "SELECT Id, Name, Type, Industry, BillingCountry, OwnerId, SystemModstamp "
+            "FROM Account WHERE SystemModstamp >= 2024-01-01T00:00:00Z "
+            "ORDER BY SystemModstamp, Id"
+        )
         elapsed = time.perf_counter() - t0
     assert len(recs) == 27_000
     assert len(recs) / elapsed > 20_000, f"{len(recs) / elapsed:.0f} records/s"

@@ -22,10 +22,18 @@ pytestmark = pytest.mark.integration
 
 def c2c(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "C2C_DATA_DIR": str(data_dir)}
-    result = subprocess.run([sys.executable, "-m", "c2c", *args], env=env, capture_output=True, text=True, timeout=300,
-                            check=False)  # the caller decides; a failure is raised below with its output
+    result = subprocess.run(
+        [sys.executable, "-m", "c2c", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )  # the caller decides; a failure is raised below with its output
     if check and result.returncode:
-        raise AssertionError(f"c2c {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"c2c {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -34,7 +42,12 @@ def cli_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("cli-data")
     result = c2c(data_dir, "sandbox", "up", "--size", "tiny", "--detach", "--json")
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out["size"] == "tiny" and set(out["base_urls"]) == {"salesforce", "ironclad", "kantata", "netsuite"}
+    assert out["size"] == "tiny" and set(out["base_urls"]) == {
+        "salesforce",
+        "ironclad",
+        "kantata",
+        "netsuite",
+    }
     yield data_dir
     c2c(data_dir, "sandbox", "down")
 
@@ -51,7 +64,10 @@ def test_endpoints_file_has_the_documented_shape(cli_sandbox: Path) -> None:
     assert ep["kantata"]["base_url"].endswith("/api/v1") and ep["kantata"]["token_request"] is None
     assert ep["netsuite"]["base_url"].endswith("/services/rest")
     assert ep["netsuite"]["write_access_token"] and ep["netsuite"]["token_request"] is None
-    for integration, role in (("m2m", "reader"), ("write_m2m", "writer")):  # signed by the client, key in a 0600 file
+    for integration, role in (
+        ("m2m", "reader"),
+        ("write_m2m", "writer"),
+    ):  # signed by the client, key in a 0600 file
         m2m = ep["netsuite"][integration]
         assert set(m2m) == {"token_url", "client_id", "certificate_id", "private_key_file"}
         key = Path(m2m["private_key_file"])
@@ -85,13 +101,27 @@ def test_fault_and_token_knobs_through_the_cli(cli_sandbox: Path) -> None:
         token = client.post(reader.token_url, data=reader.token_form()).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", "Prefer": "transient"}
         url = ep["base_url"] + "/query/v1/suiteql?limit=5"
-        c2c(cli_sandbox, "sandbox", "fault", "add", "netsuite", "--kind", "error", "--status", "429", "--count", "1")
+        c2c(
+            cli_sandbox,
+            "sandbox",
+            "fault",
+            "add",
+            "netsuite",
+            "--kind",
+            "error",
+            "--status",
+            "429",
+            "--count",
+            "1",
+        )
         throttled = client.post(url, json={"q": "SELECT id FROM customer"}, headers=headers)
         assert throttled.status_code == 429
         assert throttled.json()["o:errorDetails"][0]["o:errorCode"]
         assert "Retry-After" not in throttled.headers  # NetSuite documents none
         assert client.post(url, json={"q": "SELECT id FROM customer"}, headers=headers).status_code == 200
-        listed = json.loads(c2c(cli_sandbox, "sandbox", "fault", "list", "netsuite", "--json").stdout.splitlines()[-1])
+        listed = json.loads(
+            c2c(cli_sandbox, "sandbox", "fault", "list", "netsuite", "--json").stdout.splitlines()[-1]
+        )
         assert listed["faults"][0]["applied"] == 1
         c2c(cli_sandbox, "sandbox", "fault", "clear", "all")
         c2c(cli_sandbox, "sandbox", "expire-tokens", "netsuite")

@@ -42,7 +42,11 @@ def day(value: str) -> dt.date:
 
 
 def load(firm: Path) -> dict[str, dict[str, pl.DataFrame]]:
-    return {v.name: {p.stem: pl.read_parquet(p) for p in v.glob("*.parquet")} for v in firm.iterdir() if v.is_dir()}
+    return {
+        v.name: {p.stem: pl.read_parquet(p) for p in v.glob("*.parquet")}
+        for v in firm.iterdir()
+        if v.is_dir()
+    }
 
 
 class Contract:
@@ -55,13 +59,26 @@ class Contract:
         self.end = day(props["endDate"]["value"])
         self.account = props["salesforceAccountId"]["value"]
         approved = [a for a in amendments if a["properties"]["approvalStatus"]["value"] == "approved"]
-        approved.sort(key=lambda a: (a["properties"]["effectiveDate"]["value"], a["properties"]["approvedAt"]["value"],
-                                     a["properties"]["changeOrderNumber"]["value"]))
+        approved.sort(
+            key=lambda a: (
+                a["properties"]["effectiveDate"]["value"],
+                a["properties"]["approvedAt"]["value"],
+                a["properties"]["changeOrderNumber"]["value"],
+            )
+        )
         amended = {name for a in approved for name in a["properties"]}
-        signed = {n: (p["originalValue"] if "originalValue" in p else p["value"]) for n, p in props.items()
-                  if "originalValue" in p or n not in amended}
+        signed = {
+            n: (p["originalValue"] if "originalValue" in p else p["value"])
+            for n, p in props.items()
+            if "originalValue" in p or n not in amended
+        }
         self.versions = [(self.start, signed)] + [
-            (day(a["properties"]["effectiveDate"]["value"]), {n: p["value"] for n, p in a["properties"].items()}) for a in approved]
+            (
+                day(a["properties"]["effectiveDate"]["value"]),
+                {n: p["value"] for n, p in a["properties"].items()},
+            )
+            for a in approved
+        ]
 
     @staticmethod
     def _money(value: Any) -> Fraction:
@@ -122,14 +139,26 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
     contracts = {d["ironcladId"]: Contract(d, children[d["id"]]) for d in docs if d["type"] == "sow"}
     out: list[dict[str, Any]] = []
 
-    def brk(kind: str, ids: dict[str, str], c: Contract | None, impact: Fraction | int, key: str | None = None) -> None:
+    def brk(
+        kind: str, ids: dict[str, str], c: Contract | None, impact: Fraction | int, key: str | None = None
+    ) -> None:
         cur = c.currency if c else None
-        out.append({"kind": kind, "ids": ids, "key": key, "contract_currency": cur,
-                    "impact": str(exact_round(Fraction(impact), cur)) if cur else "0"})
+        out.append(
+            {
+                "kind": kind,
+                "ids": ids,
+                "key": key,
+                "contract_currency": cur,
+                "impact": str(exact_round(Fraction(impact), cur)) if cur else "0",
+            }
+        )
 
     refs = ka["external_references"]
-    ws_ref = dict(refs.filter((pl.col("subject_type") == "Workspace") & (pl.col("service_model") == "sow"))
-                  .select(pl.col("subject_id").cast(pl.String), "service_model_ref").iter_rows())
+    ws_ref = dict(
+        refs.filter((pl.col("subject_type") == "Workspace") & (pl.col("service_model") == "sow"))
+        .select(pl.col("subject_id").cast(pl.String), "service_model_ref")
+        .iter_rows()
+    )
     ws_contract = {w: contracts[r] for w, r in ws_ref.items() if r in contracts}
     role_slug = {rid: slug(name) for rid, name in ka["roles"].select("id", "name").iter_rows()}
     # time entries of T&M contracts: superseded rates and unpriced time
@@ -137,7 +166,14 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
     value60: dict[str, Fraction] = defaultdict(Fraction)  # delivered at contract rates, × 60
     earned: dict[tuple[str, dt.date], Fraction] = defaultdict(Fraction)
     for entry, ws, role_id, performed, minutes, cents, base in te.select(
-            "id", "workspace_id", "role_id", "date_performed", "time_in_minutes", "rate_in_cents", "currency_base_unit").iter_rows():
+        "id",
+        "workspace_id",
+        "role_id",
+        "date_performed",
+        "time_in_minutes",
+        "rate_in_cents",
+        "currency_base_unit",
+    ).iter_rows():
         c = ws_contract.get(ws)
         if c is None or c.model != "time_and_materials":
             continue
@@ -149,14 +185,28 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
             continue
         value60[c.ic] += rate * minutes
         if rate != applied:
-            brk("time_at_superseded_rate", {"ironclad": c.ic, "kantata": entry}, c, (rate - applied) * minutes / 60)
+            brk(
+                "time_at_superseded_rate",
+                {"ironclad": c.ic, "kantata": entry},
+                c,
+                (rate - applied) * minutes / 60,
+            )
     # milestones
     inv_ids = set(ns["transaction"].filter(pl.col("type") == "CustInvc")["id"])
-    invoiced_keys = set(ns["transactionline"].filter(pl.col("transaction").is_in(inv_ids))["custcol_c2c_line_key"].drop_nulls())
-    story_key = dict(refs.filter(pl.col("service_model") == "milestone").select(
-        pl.col("subject_id").cast(pl.String), "service_model_ref").iter_rows())
+    invoiced_keys = set(
+        ns["transactionline"]
+        .filter(pl.col("transaction").is_in(inv_ids))["custcol_c2c_line_key"]
+        .drop_nulls()
+    )
+    story_key = dict(
+        refs.filter(pl.col("service_model") == "milestone")
+        .select(pl.col("subject_id").cast(pl.String), "service_model_ref")
+        .iter_rows()
+    )
     state_on: dict[tuple[str, str], dt.date] = {
-        (s, st): ts.date() for s, st, ts in ka["story_state_changes"].select("story_id", "state", "created_at").iter_rows()}
+        (s, st): ts.date()
+        for s, st, ts in ka["story_state_changes"].select("story_id", "state", "created_at").iter_rows()
+    }
     completed_value: dict[str, Fraction] = defaultdict(Fraction)
     for story, key in story_key.items():
         c = contracts.get(key.rsplit("-M", 1)[0])
@@ -182,7 +232,11 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
             expected = c.milestones()
         else:
             expected = {m.strftime("%Y-%m"): (c.term_on("retainerFee", m), m) for m in months(c.start, c.end)}
-        invoiced = {k: Fraction(a) for k, a, inv in mine.select("custcol_c2c_line_key", "amount", "invoice").iter_rows() if inv is not None}
+        invoiced = {
+            k: Fraction(a)
+            for k, a, inv in mine.select("custcol_c2c_line_key", "amount", "invoice").iter_rows()
+            if inv is not None
+        }
         desired = set()
         for key, (amount, when) in expected.items():
             if key in invoiced:
@@ -191,11 +245,20 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
             else:
                 desired.add((key, amount, when))
         desired |= {(f"{k}-adj", -a, as_of) for k, a in invoiced.items() if k not in expected}
-        actual = {(k, Fraction(a), d) for k, a, d, inv in mine.select(
-            "custcol_c2c_line_key", "amount", "recurrencedate", "invoice").iter_rows() if inv is None}
+        actual = {
+            (k, Fraction(a), d)
+            for k, a, d, inv in mine.select(
+                "custcol_c2c_line_key", "amount", "recurrencedate", "invoice"
+            ).iter_rows()
+            if inv is None
+        }
         if desired != actual:
-            brk("billing_schedule_drift", {"ironclad": c.ic, "netsuite": str(sid)}, c,
-                sum(a for _, a, _ in desired) - sum(a for _, a, _ in actual))
+            brk(
+                "billing_schedule_drift",
+                {"ironclad": c.ic, "netsuite": str(sid)},
+                c,
+                sum(a for _, a, _ in desired) - sum(a for _, a, _ in actual),
+            )
     # over cap
     exp = ka["expenses"].filter(pl.col("is_billable"))
     for ws, cents, base in exp.select("workspace_id", "amount_in_cents", "currency_base_unit").iter_rows():
@@ -226,7 +289,9 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
     version_card = dict(ka["rate_card_versions"].select("id", "rate_card_id").iter_rows())
     card_rates: dict[int, dict[str, Fraction]] = defaultdict(dict)
     bases = dict(ka["rate_card_versions"].select("id", "currency_base_unit").iter_rows())
-    for version, role_id, rate in ka["rate_card_roles"].select("rate_card_version_id", "role_id", "rate").iter_rows():
+    for version, role_id, rate in (
+        ka["rate_card_roles"].select("rate_card_version_id", "role_id", "rate").iter_rows()
+    ):
         card_rates[version_card[version]][role_slug[role_id]] = Fraction(rate, bases[version])
     for ws, card in ka["workspaces"].select("id", "rate_card_id").iter_rows():
         c = ws_contract.get(ws)
@@ -249,15 +314,27 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
                 earned[(c.ic, m)] += c.term_on("retainerFee", m)
     journals = set(ns["transaction"].filter(pl.col("type") == "Journal")["id"])
     posted: dict[tuple[str, dt.date], Fraction] = defaultdict(Fraction)
-    for job, period, amount in ns["transactionline"].filter(pl.col("transaction").is_in(journals)).select(
-            "entity", "accountingperiod", "foreignamount").iter_rows():
+    for job, period, amount in (
+        ns["transactionline"]
+        .filter(pl.col("transaction").is_in(journals))
+        .select("entity", "accountingperiod", "foreignamount")
+        .iter_rows()
+    ):
         posted[(job_ic[job], dt.date.fromisoformat(period + "-01"))] += Fraction(amount)
     ic_job = {v: k for k, v in job_ic.items()}
     for key in sorted(set(posted) | set(earned)):
         c = contracts[key[0]]
-        diff = Fraction(exact_round(Fraction(posted.get(key, 0)), c.currency)) - Fraction(exact_round(earned.get(key, Fraction(0)), c.currency))
+        diff = Fraction(exact_round(Fraction(posted.get(key, 0)), c.currency)) - Fraction(
+            exact_round(earned.get(key, Fraction(0)), c.currency)
+        )
         if diff:
-            brk("revenue_vs_delivery", {"ironclad": c.ic, "netsuite": str(ic_job[c.ic])}, c, diff, key[1].strftime("%Y-%m"))
+            brk(
+                "revenue_vs_delivery",
+                {"ironclad": c.ic, "netsuite": str(ic_job[c.ic])},
+                c,
+                diff,
+                key[1].strftime("%Y-%m"),
+            )
     return out
 
 
@@ -271,13 +348,20 @@ def differences(manifest: list[dict[str, Any]], recomputed: list[dict[str, Any]]
     b = {identity(x): x for x in recomputed}
     problems = []
     for k in sorted(set(a) - set(b)):
-        problems.append(f"in the manifest but not in the data: {k} impact {a[k]['impact']} (cause {a[k].get('cause')})")
+        problems.append(
+            f"in the manifest but not in the data: {k} impact {a[k]['impact']} (cause {a[k].get('cause')})"
+        )
     for k in sorted(set(b) - set(a)):
         problems.append(f"in the data but not in the manifest: {k} impact {b[k]['impact']}")
     for k in sorted(set(a) & set(b)):
-        if Decimal(a[k]["impact"]) != Decimal(b[k]["impact"]) or a[k]["contract_currency"] != b[k]["contract_currency"]:
-            problems.append(f"impact differs for {k}: manifest {a[k]['impact']} {a[k]['contract_currency']}, "
-                            f"recomputed {b[k]['impact']} {b[k]['contract_currency']}")
+        if (
+            Decimal(a[k]["impact"]) != Decimal(b[k]["impact"])
+            or a[k]["contract_currency"] != b[k]["contract_currency"]
+        ):
+            problems.append(
+                f"impact differs for {k}: manifest {a[k]['impact']} {a[k]['contract_currency']}, "
+                f"recomputed {b[k]['impact']} {b[k]['contract_currency']}"
+            )
     if len(a) != len(manifest):
         problems.append("the manifest lists the same break twice")
     return problems
