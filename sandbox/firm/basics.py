@@ -95,7 +95,56 @@ def money_str(minor: int, currency: Currency) -> str:
     return str(minor_to_decimal(minor, currency))
 
 
+# customers' industries and names
+INDUSTRIES = [
+    "Banking",
+    "Insurance",
+    "Healthcare",
+    "Retail",
+    "Manufacturing",
+    "Energy",
+    "Technology",
+    "Public Sector",
+]
+NAME_A = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Tyrell",
+    "Cyberdyne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Wonka",
+    "Gringotts",
+    "Oscorp",
+    "Aperture",
+    "Massive",
+    "Nakatomi",
+    "Zorg",
+    "Monarch",
+    "Dunder",
+]
+NAME_B = [
+    "Holdings",
+    "Industries",
+    "Group",
+    "Partners",
+    "Systems",
+    "Logistics",
+    "Bank",
+    "Retail",
+    "Energy",
+    "Labs",
+]
+
+
 # ---- calendar -------------------------------------------------------------------------------------------
+
+AS_OF = dt.date(2026, 10, 15)  # the date the planted breaks assume (a Thursday)
 
 
 def month_start(d: dt.date) -> dt.date:

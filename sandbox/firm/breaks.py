@@ -9,10 +9,11 @@ from typing import Any
 
 import polars as pl
 
-from .basics import business_days_between, money_str, months_between, round_half_up_div
+from .basics import business_days_between, money_str, round_half_up_div
+from .cases_erp import REJECTED, VOIDED
 from .contracts import Contract
 from .delivery import Delivery
-from .erp import Erp
+from .erp import Erp, Invoice
 from .ids import job_id, orphan_job_id, schedule_id, time_entry_id, workspace_id
 from .plan import AS_OF, Firm
 
@@ -81,7 +82,7 @@ def find_breaks(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]
             )
         )
     # milestones completed but not invoiced
-    invoiced_keys = {line.key for inv in erp.invoices for line in inv.lines}
+    invoiced_keys = {line.key for inv in erp.invoices if counts_as_invoiced(inv) for line in inv.lines}
     for md in delivery.milestones:
         c = md.contract
         current = c.current_milestones()
@@ -134,7 +135,9 @@ def find_breaks(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]
             )
         elif p.contract and p.contract.model == "time_and_materials":
             c = p.contract
-            for role, psa_rate in sorted(p.psa_rates.items()):
+            for role in sorted(c.roles()) if p.psa_rates else []:
+                # the card's row for the role, else its default rate (ruling 7)
+                psa_rate = p.psa_rates.get(role, p.default_rate)
                 in_force = c.rate_on(role, AS_OF)
                 if in_force is not None and in_force != psa_rate:
                     out.append(
@@ -171,7 +174,17 @@ def expected_lines(c: Contract) -> dict[str, tuple[int, dt.date]]:
         return {
             c.milestone_key(mid): (ms.amount, ms.planned) for mid, (ms, _) in c.current_milestones().items()
         }
-    return {m.strftime("%Y-%m"): (c.fee_on(m) or 0, m) for m in months_between(c.start, c.end)}
+    return c.retainer_lines()
+
+
+def counts_as_invoiced(inv: Invoice) -> bool:
+    """Voided and rejected invoices invoice nothing; every other status counts (rulings 8 and 11)."""
+    return inv.status not in (VOIDED, REJECTED)
+
+
+def _compared(key: str, amount: int, day: dt.date) -> tuple[str, int, dt.date | None]:
+    """Adjustment lines compare on key and amount only (ruling 2)."""
+    return (key, amount, None if key.endswith("-adj") else day)
 
 
 def _drift(firm: Firm, erp: Erp) -> list[dict[str, Any]]:
@@ -181,7 +194,7 @@ def _drift(firm: Firm, erp: Erp) -> list[dict[str, Any]]:
             continue
         lines = erp.schedules[c.idx]
         expected = expected_lines(c)
-        invoiced = {ln.key: ln for ln in lines if ln.invoice}
+        invoiced = {ln.key: ln for ln in lines if ln.invoice and counts_as_invoiced(ln.invoice)}
         desired: set[tuple[str, int, dt.date]] = set()
         for key, (amount, day) in expected.items():
             if key in invoiced:
@@ -192,8 +205,12 @@ def _drift(firm: Firm, erp: Erp) -> list[dict[str, Any]]:
         for key, ln in invoiced.items():
             if key not in expected:
                 desired.add((f"{key}-adj", -ln.amount, AS_OF))
-        actual = {(ln.key, ln.amount, ln.date) for ln in lines if not ln.invoice}
-        if desired != actual:
+        actual = {
+            (ln.key, ln.amount, ln.date)
+            for ln in lines
+            if not (ln.invoice and counts_as_invoiced(ln.invoice))
+        }
+        if {_compared(*x) for x in desired} != {_compared(*x) for x in actual}:
             impact = sum(a for _, a, _ in desired) - sum(a for _, a, _ in actual)
             out.append(
                 _brk(
@@ -231,7 +248,7 @@ def _over_cap(firm: Firm, delivery: Delivery) -> list[dict[str, Any]]:
             continue
         delivered60 = value60.get(c.idx, 0) + 60 * (expenses[c.idx] + completed[c.idx])
         if c.model == "retainer":
-            delivered60 += 60 * sum(c.fee_on(m) or 0 for m in months_between(c.start, min(c.end, AS_OF)))
+            delivered60 += 60 * sum(a for k, (a, _) in c.retainer_lines().items() if k <= f"{AS_OF:%Y-%m}")
         impact = round_half_up_div(delivered60 - 60 * cap, 60)
         if delivered60 > 60 * cap and impact != 0:
             out.append(_brk("over_cap", {"ironclad": c.ironclad_id}, c, impact, _cause(c, "?")))
@@ -257,6 +274,9 @@ def _revenue(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]]:
     posted: dict[tuple[int, dt.date], int] = defaultdict(int)
     for p in erp.postings:
         posted[(p.contract.idx, p.month)] += p.amount
+    for inv in erp.invoices:
+        if inv.status == VOIDED:  # the ERP reverses a voided invoice's revenue in its period (voiding.py)
+            posted[(inv.contract.idx, inv.date.replace(day=1))] -= sum(ln.amount for ln in inv.lines)
     earned60: dict[tuple[int, dt.date], int] = defaultdict(int)
     t = delivery.time.filter(pl.col("billable") & (pl.col("model") == "time_and_materials")).with_columns(
         month=pl.col("date").dt.truncate("1mo")
@@ -271,8 +291,9 @@ def _revenue(firm: Firm, delivery: Delivery, erp: Erp) -> list[dict[str, Any]]:
             earned60[(md.contract.idx, md.accepted.replace(day=1))] += 60 * current[md.mid][0].amount
     for c in firm.contracts:
         if c.model == "retainer":
-            for m in months_between(c.start, min(c.end, AS_OF)):
-                earned60[(c.idx, m)] += 60 * (c.fee_on(m) or 0)
+            for key, (amount, _) in c.retainer_lines().items():
+                if key <= f"{AS_OF:%Y-%m}":
+                    earned60[(c.idx, dt.date.fromisoformat(f"{key}-01"))] += 60 * amount
     by_idx = {c.idx: c for c in firm.contracts}
     out = []
     for key in sorted(set(posted) | set(earned60)):

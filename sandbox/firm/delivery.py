@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from .basics import COUNTRIES, CURRENCIES, PRICED_ROLES, ROLES, Currency, add_business_days, local_minor
+from .cases import SHORT_ENTRY_MINUTES
 from .contracts import Contract
 from .plan import AS_OF, Firm
 
@@ -41,6 +42,9 @@ class Project:
     default_rate: int = 0  # minor units/h, the rate card's default (applied to roles not on the card)
     psa_rates: dict[str, int] = field(default_factory=dict)  # the PSA rate card on the as-of date
     must_days: dict[str, list[dt.date]] = field(default_factory=dict)  # role -> days someone must log time
+    role_from: dict[str, dt.date] = field(
+        default_factory=dict
+    )  # a role a change order added works from its date
 
 
 @dataclass
@@ -115,6 +119,11 @@ def build_delivery(firm: Firm, rng: np.random.Generator) -> Delivery:
             must_days=must,
         )
         if c.model == "time_and_materials":
+            added = [
+                (c.effective_of(co), role) for co in c.approved() for role in co.rates if role not in c.rates
+            ]
+            p.role_from = {role: day for day, role in sorted(added, reverse=True)}
+        if c.model == "time_and_materials":
             rates = {r: rate_at(psa_schedule(c, r), AS_OF) for r in sorted(c.roles())}
             p.psa_rates = {r: v for r, v in rates.items() if v is not None}
         projects.append(p)
@@ -158,13 +167,16 @@ def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) ->
         # entries per person per working day; above 1 some days carry a second entry (another task)
         f = min(2.0, target / (len(p.staff) * len(days)))
         for person in p.staff:
-            mask = rng.random(len(days)) < f
+            mine = days
+            if person.role in p.role_from:
+                mine = days[days >= np.datetime64(p.role_from[person.role])]
+            mask = rng.random(len(mine)) < f
             must = [np.datetime64(day) for day in p.must_days.get(person.role, []) if p.start <= day <= p.end]
             if must:
-                mask |= np.isin(days, np.array(must, dtype="datetime64[D]"))
-            picked = days[mask]
+                mask |= np.isin(mine, np.array(must, dtype="datetime64[D]"))
+            picked = mine[mask]
             if f > 1.0:
-                picked = np.sort(np.concatenate([picked, days[rng.random(len(days)) < f - 1.0]]))
+                picked = np.sort(np.concatenate([picked, mine[rng.random(len(mine)) < f - 1.0]]))
             cols["project"].append(np.full(len(picked), p.idx))
             cols["consultant"].append(np.full(len(picked), person.idx))
             cols["day"].append(picked)
@@ -182,6 +194,7 @@ def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) ->
             "u_note": rng.integers(0, 6, size=n),
         }
     ).with_columns(pl.col("date").cast(pl.Date))
+    frame = _short_entries(frame, projects)
     pinfo = pl.DataFrame(
         {
             "project": [p.idx for p in projects],
@@ -249,6 +262,30 @@ def build_time(firm: Firm, projects: list[Project], rng: np.random.Generator) ->
         .with_row_index("entry", offset=1)
     )
     return frame.drop("u_billable")
+
+
+def _short_entries(frame: pl.DataFrame, projects: list[Project]) -> pl.DataFrame:
+    """The planted short entries (cases.py, ruling 9): a few billable minutes of a role on one day."""
+    rows = [
+        (p.idx, person.idx, p.contract.short_entry[1])
+        for p in projects
+        if p.contract and p.contract.short_entry
+        for person in p.staff
+        if person.role == p.contract.short_entry[0]
+    ]
+    if not rows:
+        return frame
+    hit = pl.struct("project", "consultant", "date").is_in(
+        pl.DataFrame(
+            rows, schema={"project": pl.Int64, "consultant": pl.Int64, "date": pl.Date}, orient="row"
+        )
+        .to_struct()
+        .implode()
+    )
+    return frame.with_columns(
+        minutes=pl.when(hit).then(SHORT_ENTRY_MINUTES).otherwise("minutes"),
+        u_billable=pl.when(hit).then(0.0).otherwise("u_billable"),
+    )
 
 
 def build_expenses(projects: list[Project], rng: np.random.Generator) -> pl.DataFrame:

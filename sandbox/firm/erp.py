@@ -4,6 +4,7 @@ finance actually booked them (including the planted omissions)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -11,7 +12,8 @@ import numpy as np
 import polars as pl
 
 from .basics import CURRENCIES, REPORTING_CURRENCY, add_months, month_end, months_between, round_half_up_div
-from .contracts import Contract, Milestone
+from .cases_erp import invoice_cases
+from .contracts import Contract, Milestone, prorate
 from .delivery import Delivery
 from .plan import AS_OF, Firm
 
@@ -32,6 +34,10 @@ class Invoice:
     date: dt.date
     lines: list[Line]
     paid: list[tuple[dt.date, Decimal]] = field(default_factory=list)  # (day, share of the total paid)
+    status: str | None = (
+        None  # "Voided" / "Pending Approval" (cases.py); None: Open or Paid In Full by payments
+    )
+    reissue_of: Invoice | None = None  # the voided invoice this one re-issues
 
 
 @dataclass
@@ -73,7 +79,7 @@ def milestones_known(c: Contract, on: dt.date, erp_only: bool) -> dict[str, Mile
 def fee_known(c: Contract, month: dt.date, known_on: dt.date, erp_only: bool = True) -> int:
     fee = c.fee or 0
     for co in c.approved():
-        if co.fee is None or co.effective > month or co.approved_at.date() > known_on:
+        if co.fee is None or c.effective_of(co) > month or co.approved_at.date() > known_on:
             continue
         if erp_only and not co.erp_propagated:
             continue
@@ -114,22 +120,40 @@ def build_erp(firm: Firm, delivery: Delivery, rng: np.random.Generator) -> Erp:
                     postings.append(
                         Posting(c, md.accepted.replace(day=1), amount, f"Milestone {mid} accepted")
                     )
-            schedules[c.idx] = lines
+            schedules[c.idx] = lines + invoice_cases(c, lines, new_invoice, postings)
         elif c.model == "retainer":
-            lines = []
-            for m in months_between(c.start, c.end):
-                if m <= AS_OF:
-                    amount = fee_known(c, m, known_on=m)
-                    inv = new_invoice(c, m, [Line(m.strftime("%Y-%m"), "Retainer fee", amount)])
-                    lines.append(ScheduleLine(m.strftime("%Y-%m"), m, amount, inv))
-                    postings.append(Posting(c, m, amount, "Retainer fee earned"))
-                else:
-                    lines.append(ScheduleLine(m.strftime("%Y-%m"), m, fee_known(c, m, known_on=far)))
-            schedules[c.idx] = lines
+            schedules[c.idx] = _retainer(c, new_invoice, postings)
     _time_and_materials(firm, delivery, invoices, postings)
     _plant_revenue(firm, delivery, postings, rng)
     _payments(invoices, rng)
     return Erp(schedules, invoices, postings, _fx(firm, rng))
+
+
+def _retainer(
+    c: Contract, new_invoice: Callable[[Contract, dt.date, list[Line]], Invoice], postings: list[Posting]
+) -> list[ScheduleLine]:
+    """One line per month, invoiced in advance (on its first day, or the start date) with the dates and fee
+    known then; months after the as-of date as the ERP has them now. A partial month is prorated (ruling 4);
+    its revenue is posted at month end with the dates known then."""
+    far = dt.date(2100, 1, 1)
+    lines = []
+    first, last = c.dates_known(dt.date.min)
+    for m in months_between(min(first, c.start), max(last, c.end)):
+        key = m.strftime("%Y-%m")
+        start, end = c.dates_known(m) if m <= AS_OF else c.dates_known(far, erp_only=True)
+        if not start.replace(day=1) <= m <= end:
+            continue
+        day = max(start, m)
+        fee = fee_known(c, day, known_on=day if m <= AS_OF else far)
+        amount = prorate(fee, m, start, end)
+        if m > AS_OF:
+            lines.append(ScheduleLine(key, day, amount))
+            continue
+        inv = new_invoice(c, day, [Line(key, "Retainer fee", amount)])
+        lines.append(ScheduleLine(key, day, amount, inv))
+        posted = prorate(fee, m, *c.dates_known(min(month_end(m), AS_OF)))
+        postings.append(Posting(c, m, posted, "Retainer fee earned"))
+    return lines
 
 
 def _time_and_materials(
@@ -213,7 +237,7 @@ def _plant_revenue(firm: Firm, delivery: Delivery, postings: list[Posting], rng:
 
 def _payments(invoices: list[Invoice], rng: np.random.Generator) -> None:
     for inv in invoices:
-        if inv.date > AS_OF - dt.timedelta(days=20):
+        if inv.status or inv.date > AS_OF - dt.timedelta(days=20):
             continue
         day = inv.date + dt.timedelta(days=int(rng.integers(10, 41)))
         if day > AS_OF:

@@ -10,9 +10,13 @@ import uuid
 from dataclasses import dataclass
 
 from .basics import (
+    AS_OF,
     COUNTRIES,
     COUNTRY_WEIGHTS,
     CURRENCIES,
+    INDUSTRIES,
+    NAME_A,
+    NAME_B,
     PRICED_ROLES,
     ROLES,
     add_months,
@@ -20,10 +24,9 @@ from .basics import (
     salesforce_id,
     to_ts,
 )
+from .cases import CASE_COUNTRIES, CASE_SCENARIOS, shape_case
 from .contracts import ChangeOrder, Contract, Customer, Milestone
 from .sizes import Size
-
-AS_OF = dt.date(2026, 10, 15)  # the date the planted breaks assume (a Thursday)
 
 # cause -> billing model. Each is planted `size.plant` times (controls too: they prove no false positives).
 SCENARIOS = {
@@ -45,52 +48,9 @@ SCENARIOS = {
     "ret_fee_stale": "retainer",  # ERP schedule keeps the old retainer fee for future months
     "ret_midmonth": "retainer",  # control: fee change effective mid-month applies from the next month
     "ret_retro_fee": "retainer",  # fee change effective in the past: invoiced months need adjustments
+    **CASE_SCENARIOS,  # the causes the rulings settle (cases.py)
 }
 REVENUE_SCENARIOS = ("rev_missing", "rev_wrong", "rev_extra")
-INDUSTRIES = [
-    "Banking",
-    "Insurance",
-    "Healthcare",
-    "Retail",
-    "Manufacturing",
-    "Energy",
-    "Technology",
-    "Public Sector",
-]
-NAME_A = [
-    "Acme",
-    "Globex",
-    "Initech",
-    "Umbrella",
-    "Stark",
-    "Wayne",
-    "Tyrell",
-    "Cyberdyne",
-    "Hooli",
-    "Vandelay",
-    "Soylent",
-    "Wonka",
-    "Gringotts",
-    "Oscorp",
-    "Aperture",
-    "Massive",
-    "Nakatomi",
-    "Zorg",
-    "Monarch",
-    "Dunder",
-]
-NAME_B = [
-    "Holdings",
-    "Industries",
-    "Group",
-    "Partners",
-    "Systems",
-    "Logistics",
-    "Bank",
-    "Retail",
-    "Energy",
-    "Labs",
-]
 
 
 @dataclass
@@ -213,6 +173,9 @@ class Planner:
     def shape(self, c: Contract) -> None:
         rng = self.rng
         s = next(iter(c.scenarios), None)
+        if s in CASE_SCENARIOS:
+            shape_case(self, c, s)
+            return
         roles = sorted(c.rates)
         mid_term = c.start + (min(c.end, AS_OF) - c.start) / 2
         if c.model == "time_and_materials":
@@ -371,8 +334,13 @@ def plan_firm(size: Size, seed: int) -> Firm:
         wanted.append((rng.choice(models), None))
     rng.shuffle(wanted)
     contracts: list[Contract] = []
+    planted: dict[str, int] = {}
     for idx, (model, scenario) in enumerate(wanted, start=1):
         customer = customers[(idx - 1) % len(customers)] if idx <= len(customers) else rng.choice(customers)
+        if scenario in CASE_COUNTRIES:
+            k = planted[scenario] = planted.get(scenario, -1) + 1
+            want = CASE_COUNTRIES[scenario][k % len(CASE_COUNTRIES[scenario])]
+            customer = next(cu for cu in customers if cu.country.code == want)
         c = p.contract(idx, customer, model, scenario)
         p.shape(c)
         if scenario == "tm_no_project":

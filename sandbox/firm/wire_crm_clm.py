@@ -155,10 +155,16 @@ def sow_terms(
     cap: int | None,
     fee: int | None,
     removed: list[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The contract-term properties of a SOW or change order (one property per item: Ironclad arrays hold
     only strings)."""
     props: dict[str, dict[str, Any]] = {}
+    if start is not None:
+        props["startDate"] = _prop("date", _date(start))
+    if end is not None:
+        props["endDate"] = _prop("date", _date(end))
     for role, rate in sorted(rates.items()):
         props[f"rate_{role}"] = _prop("monetary_amount", _money(rate, c))
     for mid, ms in sorted(milestones.items()):
@@ -242,7 +248,7 @@ def ironclad_tables(firm: Firm) -> dict[str, pl.DataFrame]:
                 "changeOrderNumber": _prop("number", co.number),
                 "effectiveDate": _prop("date", _date(co.effective)),
                 "approvalStatus": _prop("string", co.status),
-                **sow_terms(c, co.rates, co.milestones, co.cap, co.fee, co.removed),
+                **sow_terms(c, co.rates, co.milestones, co.cap, co.fee, co.removed, co.start, co.end),
             }
             if co.approved_at:
                 props["approvedAt"] = _prop("date", _iso(co.approved_at))
@@ -276,8 +282,8 @@ def _sow_doc(c: Contract, msa: dict[str, Any], firm: Firm) -> dict[str, Any]:
         "billingModel": _prop("string", c.model),
         "contractCurrency": _prop("string", c.currency.code),
         "agreementDate": _prop("date", _date(c.signed_at.date())),
-        "startDate": _prop("date", _date(c.start)),
-        "endDate": _prop("date", _date(c.end)),
+        "startDate": _prop("date", _date(c.signed_start or c.start)),
+        "endDate": _prop("date", _date(c.signed_end or c.end)),
         "approvalStatus": _prop("string", "approved"),
         "approvedAt": _prop("date", _iso(c.signed_at)),
         "contractValue": _prop("monetary_amount", _money(contract_value(c), c)),
@@ -286,9 +292,13 @@ def _sow_doc(c: Contract, msa: dict[str, Any], firm: Firm) -> dict[str, Any]:
     }
     # Ironclad rolls approved amendments up into the parent: the parent shows the current value, with the
     # signed value as originalValue (only on properties that existed at signing).
-    signed = sow_terms(c, c.rates, c.milestones, c.cap, c.fee)
+    signed = sow_terms(
+        c, c.rates, c.milestones, c.cap, c.fee, start=c.signed_start or c.start, end=c.signed_end or c.end
+    )
     for co in c.approved():
-        for name, prop in sow_terms(c, co.rates, co.milestones, co.cap, co.fee, co.removed).items():
+        for name, prop in sow_terms(
+            c, co.rates, co.milestones, co.cap, co.fee, co.removed, co.start, co.end
+        ).items():
             props[name] = dict(prop)
             if name in signed:
                 props[name]["originalValue"] = signed[name]["value"]

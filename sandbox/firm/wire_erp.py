@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import polars as pl
 
+from sandbox.netsuite.voiding import VOIDED, void_invoice
+
 from .basics import (
     CURRENCIES,
     REPORTING_CURRENCY,
@@ -183,6 +185,7 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
         payments = [(day, round_half_up_div(int(total * share * 2), 2)) for day, share in inv.paid]
         paid = sum(a for _, a in payments)
         ts = to_ts(inv.date, 9)
+        memo = f"Re-issue of INV-{inv.reissue_of.idx:06d}" if inv.reissue_of else None
         txns.append(
             {
                 "id": inv_id[inv.idx],
@@ -193,9 +196,9 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
                 "job": job_id(c.idx),
                 "currency": cur.ns_id,
                 "exchangerate": rate(cur.code, inv.date),
-                "status": "Paid In Full" if paid >= total else "Open",
+                "status": inv.status or ("Paid In Full" if paid >= total else "Open"),
                 "foreigntotal": minor_to_decimal(total, cur),
-                "memo": None,
+                "memo": memo,
                 "createddate": ts,
                 "lastmodifieddate": min(max([ts] + [to_ts(d, 15) for d, _ in payments]), LAST_TS),
             }
@@ -268,6 +271,28 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
                 "memo": post.memo,
             }
         )
+    # voided invoices: zeroed, with their revenue reversed, by the simulator's own void (voiding.py)
+    journal_seq = 500000 + len(erp.postings)
+    voided = {inv_id[inv.idx]: inv for inv in erp.invoices if inv.status == VOIDED}
+    row_of = {t["id"]: i for i, t in enumerate(txns) if t["id"] in voided}
+    lines_of: dict[int, list[int]] = {}
+    for i, ln in enumerate(tlines):
+        if ln["transaction"] in voided:
+            lines_of.setdefault(ln["transaction"], []).append(i)
+    for ident, inv in sorted(voided.items()):
+        at = min(to_ts(inv.date, 12), LAST_TS)
+        k, mine = row_of[ident], lines_of[ident]
+        journal_seq += 1
+        done = void_invoice(
+            txns[k], [tlines[i] for i in mine], journal_id=journal_seq, first_line_id=tl_seq + 1, at=at
+        )
+        txns[k] = done.invoice
+        for i, ln in zip(mine, done.lines, strict=True):
+            tlines[i] = ln
+        if done.journal:
+            txns.append(done.journal)
+            tlines += done.journal_lines
+            tl_seq += len(done.journal_lines)
     return {
         "currency": frame("netsuite", "currency", currency),
         "currencyrate": frame("netsuite", "currencyrate", fx),

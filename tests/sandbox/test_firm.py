@@ -77,8 +77,71 @@ def test_manifest_format(tiny: tuple[Path, dict]) -> None:
             assert -impact.as_tuple().exponent == MINOR[brk["contract_currency"]], brk
         else:
             assert impact == 0
-    money_kinds = {"time_at_superseded_rate", "milestone_not_invoiced", "over_cap", "revenue_vs_delivery"}
+    # a rate difference is a break even when its money rounds to 0 (ruling 9): time_at_superseded_rate may be 0
+    money_kinds = {"milestone_not_invoiced", "over_cap", "revenue_vs_delivery"}
     assert all(Decimal(b["impact"]) != 0 for b in manifest["breaks"] if b["kind"] in money_kinds)
+
+
+# what each cause settled by a ruling yields at tiny (cases.py): exact counts, None = at least one
+RULING_CASES: dict[str, dict[str, int | None]] = {
+    "ret_start_moved": {
+        "billing_schedule_drift": 1
+    },  # ruling 4: the full first month invoiced, an adjustment due
+    "ret_end_moved": {
+        "billing_schedule_drift": 1
+    },  # ruling 4: the full last month invoiced, an adjustment due
+    "ret_partial_months": {},  # rulings 4 and 12: prorated months booked right
+    "ff_adj_held": {
+        "revenue_vs_delivery": 1
+    },  # ruling 2: the held adjustment does not drift (ruling 10 restates)
+    "ff_voided_invoice": {"milestone_not_invoiced": 1, "revenue_vs_delivery": 1},  # ruling 8
+    "ff_voided_reissued": {},  # ruling 8: the re-issue invoices
+    "ff_pending_approval": {},  # ruling 11
+    "tm_role_added_off_card": {"rate_card_mismatch": 1, "time_at_superseded_rate": None},  # ruling 7
+    "tm_cent_rate": {"rate_card_mismatch": 1, "time_at_superseded_rate": None},  # ruling 9
+    "tm_co_before_start": {},  # ruling 12
+}
+
+
+@pytest.mark.parametrize("seed", [1, 42, 2024])
+def test_cases_the_rulings_settle(seed: int, tmp_path: Path) -> None:
+    manifest = generate("tiny", seed, tmp_path)
+    for cause, expected in RULING_CASES.items():
+        mine = [b for b in manifest["breaks"] if cause in b["cause"].split(",")]
+        kinds = {k: sum(b["kind"] == k for b in mine) for k in {b["kind"] for b in mine}}
+        assert kinds.keys() == expected.keys(), (cause, kinds)
+        for kind, n in expected.items():
+            assert kinds[kind] == n if n is not None else kinds[kind] >= 1, (cause, kinds)
+    by_cause = {b["cause"]: b for b in manifest["breaks"] if b["kind"] == "billing_schedule_drift"}
+    assert (
+        Decimal(by_cause["ret_start_moved"]["impact"]) < 0
+        and Decimal(by_cause["ret_end_moved"]["impact"]) < 0
+    )
+    cent = [
+        b
+        for b in manifest["breaks"]
+        if b["cause"] == "tm_cent_rate" and b["kind"] == "time_at_superseded_rate"
+    ]
+    assert any(Decimal(b["impact"]) == 0 for b in cent), (
+        "the short entry's difference rounds to 0 and is still a break"
+    )
+    assert {b["contract_currency"] for b in cent} == {"JPY"}  # the first plant is in a zero-decimal currency
+
+
+def test_voided_invoice_in_the_erp(tiny: tuple[Path, dict]) -> None:
+    """The generator voids as the simulator does (sandbox/netsuite/voiding.py): zeroed, with its revenue reversed."""
+    out, _ = tiny
+    txn = pl.read_parquet(out / "firm/netsuite/transaction.parquet")
+    lines = pl.read_parquet(out / "firm/netsuite/transactionline.parquet")
+    voided = txn.filter(pl.col("status") == "Voided")
+    assert voided.height == 2  # ff_voided_invoice and ff_voided_reissued, planted once each at tiny
+    assert (voided["foreigntotal"] == 0).all()
+    assert (lines.filter(pl.col("transaction").is_in(voided["id"].implode()))["foreignamount"] == 0).all()
+    for tranid in voided["tranid"]:
+        journal = txn.filter(pl.col("memo") == f"Void of {tranid}")
+        assert journal["type"].to_list() == ["Journal"] and journal["foreigntotal"][0] < 0
+    assert txn.filter(pl.col("memo").str.starts_with("Re-issue of")).height == 1
+    assert txn.filter(pl.col("status") == "Pending Approval").height == 1
 
 
 def test_counts_are_live_records(tiny: tuple[Path, dict]) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 MINOR = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "KWD": 3}
+INVOICED_NOTHING = ("Voided", "Rejected")  # ruling 8; every other status counts as invoiced (ruling 11)
 
 
 def exact_round(value: Fraction, currency: str) -> Decimal:
@@ -59,9 +60,10 @@ class Contract:
         self.end = day(props["endDate"]["value"])
         self.account = props["salesforceAccountId"]["value"]
         approved = [a for a in amendments if a["properties"]["approvalStatus"]["value"] == "approved"]
+        # a change order effective before the SOW starts takes effect on the start date, after version 0 (ruling 12)
         approved.sort(
             key=lambda a: (
-                a["properties"]["effectiveDate"]["value"],
+                max(day(a["properties"]["effectiveDate"]["value"]), self.start),
                 a["properties"]["approvedAt"]["value"],
                 a["properties"]["changeOrderNumber"]["value"],
             )
@@ -74,7 +76,7 @@ class Contract:
         }
         self.versions = [(self.start, signed)] + [
             (
-                day(a["properties"]["effectiveDate"]["value"]),
+                max(day(a["properties"]["effectiveDate"]["value"]), self.start),
                 {n: p["value"] for n, p in a["properties"].items()},
             )
             for a in approved
@@ -97,6 +99,26 @@ class Contract:
             if eff <= on:
                 rate = value
         return rate
+
+    def roles(self) -> set[str]:
+        return {
+            name.removeprefix("rate_")
+            for _, terms in self.versions
+            for name in terms
+            if name.startswith("rate_")
+        }
+
+    def retainer_lines(self) -> dict[str, tuple[Fraction, dt.date]]:
+        """Ruling 4: one line per month; a partial month is fee × days covered ÷ days in the month, rounded once
+        at the line, dated on the start date (first month) or the month's first day, at the fee in force then."""
+        out = {}
+        for m in months(self.start, self.end):
+            last = (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+            covered = (min(self.end, last) - max(self.start, m)).days + 1
+            when = max(self.start, m)
+            fee = self.term_on("retainerFee", when) or Fraction(0)
+            out[m.strftime("%Y-%m")] = (Fraction(exact_round(fee * covered / last.day, self.currency)), when)
+        return out
 
     def term_on(self, name: str, on: dt.date) -> Fraction | None:
         value = None
@@ -184,7 +206,9 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
             brk("unmatched_entity", {"ironclad": c.ic, "kantata": entry}, c, 0, "time_entry")
             continue
         value60[c.ic] += rate * minutes
-        if rate != applied:
+        if abs(rate - applied) >= Fraction(
+            1, 10 ** MINOR[c.currency]
+        ):  # even when the money rounds to 0 (ruling 9)
             brk(
                 "time_at_superseded_rate",
                 {"ironclad": c.ic, "kantata": entry},
@@ -192,7 +216,11 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
                 (rate - applied) * minutes / 60,
             )
     # milestones
-    inv_ids = set(ns["transaction"].filter(pl.col("type") == "CustInvc")["id"])
+    inv_ids = set(
+        ns["transaction"].filter((pl.col("type") == "CustInvc") & ~pl.col("status").is_in(INVOICED_NOTHING))[
+            "id"
+        ]
+    )
     invoiced_keys = set(
         ns["transactionline"]
         .filter(pl.col("transaction").is_in(inv_ids))["custcol_c2c_line_key"]
@@ -231,11 +259,11 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
         if c.model == "fixed_fee":
             expected = c.milestones()
         else:
-            expected = {m.strftime("%Y-%m"): (c.term_on("retainerFee", m), m) for m in months(c.start, c.end)}
+            expected = c.retainer_lines()
         invoiced = {
             k: Fraction(a)
             for k, a, inv in mine.select("custcol_c2c_line_key", "amount", "invoice").iter_rows()
-            if inv is not None
+            if inv in inv_ids
         }
         desired = set()
         for key, (amount, when) in expected.items():
@@ -250,9 +278,13 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
             for k, a, d, inv in mine.select(
                 "custcol_c2c_line_key", "amount", "recurrencedate", "invoice"
             ).iter_rows()
-            if inv is None
+            if inv not in inv_ids
         }
-        if desired != actual:
+
+        def compared(lines: set[tuple[str, Fraction, dt.date]]) -> set[tuple[str, Fraction, dt.date | None]]:
+            return {(k, a, None if k.endswith("-adj") else d) for k, a, d in lines}  # ruling 2
+
+        if compared(desired) != compared(actual):
             brk(
                 "billing_schedule_drift",
                 {"ironclad": c.ic, "netsuite": str(sid)},
@@ -270,7 +302,7 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
             continue
         delivered = value60[c.ic] / 60 + completed_value[c.ic]
         if c.model == "retainer":
-            delivered += sum(c.term_on("retainerFee", m) for m in months(c.start, min(c.end, as_of)))
+            delivered += sum(a for k, (a, _) in c.retainer_lines().items() if k <= f"{as_of:%Y-%m}")
         if exact_round(delivered - cap, c.currency) > 0:
             brk("over_cap", {"ironclad": c.ic}, c, delivered - cap)
     # coverage and links
@@ -289,6 +321,10 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
     version_card = dict(ka["rate_card_versions"].select("id", "rate_card_id").iter_rows())
     card_rates: dict[int, dict[str, Fraction]] = defaultdict(dict)
     bases = dict(ka["rate_card_versions"].select("id", "currency_base_unit").iter_rows())
+    card_default = {
+        version_card[v]: Fraction(rate, bases[v])
+        for v, rate in ka["rate_card_versions"].select("id", "default_rate").iter_rows()
+    }
     for version, role_id, rate in (
         ka["rate_card_roles"].select("rate_card_version_id", "role_id", "rate").iter_rows()
     ):
@@ -297,7 +333,10 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
         c = ws_contract.get(ws)
         if c is None or card is None or c.model != "time_and_materials":
             continue
-        for role, rate in sorted(card_rates[card].items()):
+        for role in sorted(c.roles()):
+            rate = card_rates[card].get(
+                role, card_default[card]
+            )  # the card's row, else its default rate (ruling 7)
             in_force = c.rate_on(role, as_of)
             if in_force is not None and in_force != rate:
                 brk("rate_card_mismatch", {"ironclad": c.ic, "kantata": ws}, c, 0, role)
@@ -310,8 +349,9 @@ def recompute(firm: Path, as_of: dt.date) -> list[dict[str, Any]]:
     # revenue vs delivery
     for c in contracts.values():
         if c.model == "retainer":
-            for m in months(c.start, min(c.end, as_of)):
-                earned[(c.ic, m)] += c.term_on("retainerFee", m)
+            for key, (amount, _) in c.retainer_lines().items():
+                if key <= f"{as_of:%Y-%m}":
+                    earned[(c.ic, dt.date.fromisoformat(f"{key}-01"))] += amount
     journals = set(ns["transaction"].filter(pl.col("type") == "Journal")["id"])
     posted: dict[tuple[str, dt.date], Fraction] = defaultdict(Fraction)
     for job, period, amount in (
