@@ -3,7 +3,9 @@ them; the platform reads their effects back through SuiteQL and the record API).
 
 - `record_payment`: a customer payment (CustPymt) applied to one invoice (a previoustransactionlink row); the
   invoice's status becomes "Paid In Full" once the applied amounts cover its total, else stays "Open".
-- `set_status`: the user changes an invoice's status, e.g. approves a "Pending Approval" invoice ("Open").
+- `set_status`: the user changes an invoice's status, e.g. approves a "Pending Approval" invoice ("Open"), or
+  voids it as NetSuite does (voiding.py: total and lines to zero, its revenue reversed by a journal in its
+  period); a voided invoice cannot change any more.
 
 Each action is validated completely, then applied in one DuckDB transaction (all or nothing; persisted in the
 state file; the SuiteQL/record cache is dropped) and bumps the lastModifiedDate of every transaction it
@@ -18,10 +20,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .store import Store
+from .voiding import VOIDED, void_invoice
 from .writes import _next_lmd
 
 INVOICE, PAYMENT = "CustInvc", "CustPymt"
-OPEN, PAID, PENDING, REJECTED, VOIDED = "Open", "Paid In Full", "Pending Approval", "Rejected", "Voided"
+OPEN, PAID, PENDING, REJECTED = "Open", "Paid In Full", "Pending Approval", "Rejected"
 # NetSuite's invoice statuses (transaction status CustInvc:A, :B, :D, :E, :V)
 INVOICE_STATUSES = (OPEN, PAID, PENDING, REJECTED, VOIDED)
 PAYMENT_STATUS = "Deposited"  # customer payments as the generator writes them (sandbox/firm/wire_erp.py)
@@ -188,6 +191,8 @@ class InvoiceActions:
             )
         with self.store.transaction() as cur:
             inv = self._invoice(cur, invoice_id)
+            if inv["status"] == VOIDED:
+                raise _bad(f"Invoice {invoice_id} is Voided: a voided transaction cannot change any more.")
             places, applied, total = inv["places"], inv["applied"], inv["total"]
             balance = _money(total - applied, places)
             if status == PAID and applied < total:
@@ -205,13 +210,54 @@ class InvoiceActions:
                     f"{status}."
                 )
             lmd = _next_lmd(inv["lastmodifieddate"])
-            cur.execute(
-                'UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?',
-                [status, lmd, invoice_id],
-            )
-        return {
+            journal = None
+            if status == VOIDED:
+                journal = _void(cur, inv, lmd)
+            else:
+                cur.execute(
+                    'UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?',
+                    [status, lmd, invoice_id],
+                )
+        answer = {
             "invoice_id": str(invoice_id),
             "previous_status": inv["status"],
             "status": status,
             "lastModifiedDate": lmd.strftime(ISO_DATETIME),
         }
+        if status == VOIDED:
+            answer["voiding_journal_id"] = str(journal) if journal is not None else None
+        return answer
+
+
+def _void(cur: Any, inv: dict[str, Any], at: dt.datetime) -> int | None:
+    """Void the invoice as NetSuite does (voiding.py): total and lines to zero, status Voided, and its revenue
+    reversed by a journal in the invoice's period. Returns the journal's id (None: the invoice had no revenue)."""
+    columns = [d[0] for d in cur.execute('SELECT * FROM "transaction" LIMIT 0').description]
+    invoice = {k: inv[k] for k in columns}
+    cur.execute(
+        'SELECT * FROM transactionline WHERE "transaction" = ? ORDER BY linesequencenumber', [inv["id"]]
+    )
+    names = [d[0] for d in cur.description]
+    lines = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    journal_id = int(cur.execute('SELECT coalesce(max(id), 0) + 1 FROM "transaction"').fetchone()[0])
+    first_line = int(cur.execute("SELECT coalesce(max(id), 0) + 1 FROM transactionline").fetchone()[0])
+    done = void_invoice(invoice, lines, journal_id=journal_id, first_line_id=first_line, at=at)
+    cur.execute(
+        'UPDATE "transaction" SET status = ?, foreigntotal = ?, lastmodifieddate = ? WHERE id = ?',
+        [done.invoice["status"], done.invoice["foreigntotal"], at, inv["id"]],
+    )
+    for ln in done.lines:
+        cur.execute(
+            "UPDATE transactionline SET quantity = ?, foreignamount = ?, foreigntaxamount = ? WHERE id = ?",
+            [ln["quantity"], ln["foreignamount"], ln["foreigntaxamount"], ln["id"]],
+        )
+    if done.journal is None:
+        return None
+    for table, row in [("transaction", done.journal)] + [
+        ("transactionline", ln) for ln in done.journal_lines
+    ]:
+        names = ", ".join(f'"{k}"' for k in row)
+        cur.execute(
+            f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(row))})', list(row.values())
+        )
+    return journal_id

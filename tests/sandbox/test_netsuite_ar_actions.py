@@ -240,6 +240,71 @@ def test_status_change_approves_a_pending_invoice(fresh: Sim) -> None:
     assert again["previous_status"] == "Paid In Full" and again["lastModifiedDate"] > paid["lastModifiedDate"]
 
 
+# --- voiding (sandbox/netsuite/voiding.py) ---------------------------------------------------------------
+def test_void_zeroes_the_invoice_and_reverses_its_revenue(fresh: Sim) -> None:
+    """NetSuite's void: status Voided, the total and every line set to zero, the record kept; its revenue leaves
+    the invoice's period (here: a journal reversing each line in that period)."""
+    invoice = INVOICES[5060]
+    top = int(rows(fresh, "SELECT max(id) AS top FROM transaction")[0]["top"])
+    cursor = _now()
+    voided = fresh.admin("POST", "netsuite/invoices/5060/status", json={"status": "Voided"}).json()
+    assert voided["previous_status"] == "Open" and voided["status"] == "Voided"
+    journal = voided["voiding_journal_id"]
+    assert journal == str(top + 1)
+    assert rows(fresh, "SELECT status, foreigntotal FROM transaction WHERE id = 5060") == [
+        {"status": "Voided", "foreigntotal": "0"}
+    ]
+    lines = rows(
+        fresh,
+        "SELECT quantity, foreignamount, foreigntaxamount, custcol_c2c_line_key FROM transactionline "
+        "WHERE transaction = 5060 ORDER BY linesequencenumber",
+    )
+    assert len(lines) == 12
+    assert all(ln["quantity"] == ln["foreignamount"] == ln["foreigntaxamount"] == "0" for ln in lines)
+    assert [ln["custcol_c2c_line_key"] for ln in lines] == [f"L5060-{n}" for n in range(1, 13)]  # kept
+    record = fresh.get("/record/v1/invoice/5060")
+    assert record["status"]["id"] == "Voided" and record["total"] == 0
+    # the reversing revenue journal: each line negated, in the invoice's own accounting period
+    assert rows(
+        fresh, f"SELECT type, status, memo, foreigntotal, job, entity FROM transaction WHERE id = {journal}"
+    ) == [
+        {
+            "type": "Journal",
+            "status": "Approved for Posting",
+            "memo": f"Void of {invoice['tranid']}",
+            "foreigntotal": "-1200",
+            "job": str(invoice["job"]),
+            "entity": str(invoice["entity"]),
+        }
+    ]
+    reversal = rows(
+        fresh,
+        "SELECT foreignamount, accountingperiod, entity FROM transactionline "
+        f"WHERE transaction = {journal} ORDER BY linesequencenumber",
+    )
+    assert (
+        reversal
+        == [{"foreignamount": "-100", "accountingperiod": "Feb 2024", "entity": str(invoice["entity"])}] * 12
+    )
+    assert fresh.get(f"/record/v1/journalEntry/{journal}")["memo"] == f"Void of {invoice['tranid']}"
+    # the incremental read sees the voided invoice and the new journal
+    assert [(r["id"], r["status"]) for r in since(fresh, cursor)] == [
+        ("5060", "Voided"),
+        (journal, "Approved for Posting"),
+    ]
+    # a voided transaction cannot change any more; nothing is written
+    before = state(fresh)
+    error(set_status(fresh, 5060, "Voided"), 400, "Voided", "cannot change")
+    error(set_status(fresh, 5060, "Open"), 400, "Voided", "cannot change")
+    error(pay(fresh, 5060), 400, "Voided")
+    assert state(fresh) == before
+    fresh.admin("POST", "netsuite/reset")
+    assert rows(fresh, "SELECT status, foreigntotal FROM transaction WHERE id = 5060") == [
+        {"status": "Open", "foreigntotal": "1200"}
+    ]
+    assert rows(fresh, f"SELECT count(*) AS n FROM transaction WHERE id = {journal}") == [{"n": "0"}]
+
+
 # --- reset, persistence, the admin client -----------------------------------------------------------------
 def test_reset_undoes_payments_and_status_changes(fresh: Sim) -> None:
     original = state(fresh)
