@@ -26,7 +26,7 @@ CASE_SCENARIOS = {
     "tm_co_before_start": "time_and_materials",  # control: a change order effective before the SOW starts (ruling 12)
 }
 # the k-th plant of a cause goes to a customer of COUNTRIES[k % n] (a zero-decimal and a three-decimal currency)
-CASE_COUNTRIES = {"tm_cent_rate": ("JP", "KW", "US")}
+CASE_COUNTRIES = {"tm_cent_rate": ("KW", "JP", "US")}
 SHORT_ENTRY_MINUTES = 20  # 1 minor unit × 20/60 h rounds to 0
 
 

@@ -125,7 +125,9 @@ def test_cases_the_rulings_settle(seed: int, tmp_path: Path) -> None:
     assert any(Decimal(b["impact"]) == 0 for b in cent), (
         "the short entry's difference rounds to 0 and is still a break"
     )
-    assert {b["contract_currency"] for b in cent} == {"JPY"}  # the first plant is in a zero-decimal currency
+    assert {b["contract_currency"] for b in cent} == {
+        "KWD"
+    }  # the first plant: three decimals (then JPY, USD)
 
 
 def test_voided_invoice_in_the_erp(tiny: tuple[Path, dict]) -> None:
