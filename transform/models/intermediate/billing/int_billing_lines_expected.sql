@@ -67,10 +67,10 @@ retainer_lines as (
     select
         retainer_days.contract_key,
         {{ month_key('retainer_days.month_start') }} as line_key,
-        {{ money_div(
+        cast({{ money_div(
             'fees.retainer_fee_amount * retainer_days.days_covered', 'retainer_days.days_in_month',
             'retainer_days.currency_code'
-        ) }} as expected_amount,
+        ) }} as {{ money_type() }}) as expected_amount,
         retainer_days.line_date as expected_date,
         -- the change order that set the fee in force (carried through later versions that change only the cap)
         fees.fee_amendment_key as amendment_key
