@@ -31,7 +31,14 @@ from typing import Any
 
 from .approval import valid_approvals
 from .erp_client import ErpClient, Landed
-from .erp_state import LiveSchedule, desired_state, read_currencies, read_jobs, read_schedules
+from .erp_state import (
+    LiveSchedule,
+    desired_state,
+    read_currencies,
+    read_invoices_invoicing_nothing,
+    read_jobs,
+    read_schedules,
+)
 from .errors import (
     ErpAuthError,
     ErpConflictError,
@@ -84,7 +91,8 @@ def _lines(schedule: dict[str, Any]) -> list[dict[str, Any]]:
 def schedule_body(schedule: dict[str, Any], live: LiveSchedule | None, *, currency_id: str | None,
                   job_id: str | None) -> dict[str, Any]:
     """The upsert body that makes the schedule's non-invoiced lines the desired set; invoiced lines are sent
-    back unchanged (by line number only), lines to cancel are left out (`?replace=recurrence` drops them)."""
+    back unchanged (by line number only), lines to cancel are left out (`?replace=recurrence` drops them). A
+    line whose invoice invoices nothing (voided) is a non-invoiced line here, as in the rules."""
     desired = {line["key"]: line for line in _lines(schedule)}
     items: list[dict[str, Any]] = []
     used: set[str] = set()
@@ -122,6 +130,7 @@ class Applier:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._currencies: dict[str, Any] | None = None
+        self._invoicing_nothing: frozenset[str] = frozenset()  # invoices whose lines are not invoiced (the feed)
 
     # ---- bookkeeping -----------------------------------------------------------------------------------
     def _ledger(self, schedule: dict[str, Any], phase: str, **fields: Any) -> None:
@@ -170,6 +179,7 @@ class Applier:
 
     def _apply(self, scope: set[str]) -> None:
         schedules = [s for s in self.plan.schedules if s["write_key"] in scope]
+        self._invoicing_nothing = read_invoices_invoicing_nothing(self.store)
         last = self.store.last_outcomes([s["write_key"] for s in schedules])
         self.report.resumed_in_flight = sum(1 for r in last.values() if r["phase"] == "intent")
         if self.report.resumed_in_flight:
@@ -226,7 +236,7 @@ class Applier:
                 future.result()  # re-raises what stopped a writer (ErpAuthError)
 
     def _read_chunk(self, chunk: list[dict[str, Any]]) -> tuple[dict[str, LiveSchedule], dict[str, Any]]:
-        live = read_schedules(self.client, [s["schedule_external_id"] for s in chunk])
+        live = read_schedules(self.client, [s["schedule_external_id"] for s in chunk], self._invoicing_nothing)
         return live, self._create_context(chunk, live)
 
     def _applied_versions(self) -> dict[str, int]:
@@ -269,7 +279,8 @@ class Applier:
             return schedule_body(schedule, state["live"], currency_id=currency.id if currency else None, job_id=job_id)
 
         def recheck() -> Landed:
-            fresh = read_schedules(self.client, [schedule["schedule_external_id"]]).get(schedule["schedule_external_id"])
+            fresh = read_schedules(self.client, [schedule["schedule_external_id"]],
+                                   self._invoicing_nothing).get(schedule["schedule_external_id"])
             if fresh is not None and fresh.open_state() == desired:
                 state["landed"] = True
                 return Landed.YES
@@ -318,7 +329,8 @@ def verify(store: Store, client: ErpClient, plan: Plan) -> VerifyReport:
     done = {r["write_key"] for r in outcomes}
     schedules = [s for s in plan.schedules if s["write_key"] in done]
     report.not_written = len(plan.schedules) - len(schedules)
-    live = read_schedules(client, [s["schedule_external_id"] for s in schedules])
+    live = read_schedules(client, [s["schedule_external_id"] for s in schedules],
+                          read_invoices_invoicing_nothing(store))
     for schedule in schedules:
         current = live.get(schedule["schedule_external_id"])
         ok = current is not None and current.open_state() == desired_state(_lines(schedule))

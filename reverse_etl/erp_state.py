@@ -1,6 +1,11 @@
 """The ERP's live billing schedules, read through SuiteQL at plan, apply and verify time — never the
 warehouse copy (ARCHITECTURE.md: plan from the live state). Batched: one query per chunk of schedules, so
-re-reading before writing costs a fraction of the write budget."""
+re-reading before writing costs a fraction of the write budget.
+
+Which lines are invoiced is the rules' decision, not the invoice link's: a line linked to an invoice that
+invoices nothing (voided or rejected, CONTRACT_TO_CASH.md rulings 8 and 11) is a non-invoiced line, as in
+the dbt models. The plan, the apply and the verify pass the ids of those invoices, read from the sync feed
+(`read_invoices_invoicing_nothing`), to `read_schedules`; every other invoice link counts as invoiced."""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from .erp_client import ErpClient
-from .store import iter_chunks
+from .errors import FeedError
+from .store import Store, iter_chunks
 
 CHUNK = 200
+INVOICES_INVOICING_NOTHING = "sync.sync_erp__invoices_invoicing_nothing_v1"
 
 
 @dataclass(frozen=True)
@@ -22,10 +29,11 @@ class LiveLine:
     amount: Decimal
     date: date
     invoice: str | None
+    invoice_counts: bool = True  # False: the linked invoice invoices nothing (the sync feed lists it)
 
     @property
     def invoiced(self) -> bool:
-        return self.invoice is not None
+        return self.invoice is not None and self.invoice_counts
 
 
 @dataclass
@@ -52,8 +60,20 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def read_schedules(client: ErpClient, external_ids: list[str]) -> dict[str, LiveSchedule]:
-    """The live schedules with these external ids (absent ones are missing from the result)."""
+def read_invoices_invoicing_nothing(store: Store) -> frozenset[str]:
+    """The ERP invoice ids the rules take as invoicing nothing (the pinned sync feed of the last build)."""
+    try:
+        rows = store.rows(f"select erp_invoice_id from {INVOICES_INVOICING_NOTHING}")
+    except Exception as exc:
+        raise FeedError(f"cannot read the sync feed {INVOICES_INVOICING_NOTHING} ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0]}); run `c2c transform` first") from exc
+    return frozenset(str(r["erp_invoice_id"]) for r in rows)
+
+
+def read_schedules(client: ErpClient, external_ids: list[str],
+                   invoicing_nothing: frozenset[str] = frozenset()) -> dict[str, LiveSchedule]:
+    """The live schedules with these external ids (absent ones are missing from the result); a line linked
+    to an invoice of `invoicing_nothing` is not invoiced."""
     found: dict[str, LiveSchedule] = {}
     for chunk in iter_chunks(sorted(set(external_ids)), CHUNK):
         ids = ", ".join(_quote(e) for e in chunk)
@@ -69,8 +89,10 @@ def read_schedules(client: ErpClient, external_ids: list[str]) -> dict[str, Live
                 schedule = found[row["externalid"]] = LiveSchedule(
                     str(row["schedule_id"]), row["externalid"], row["schedule_lmd"], row.get("currency"))
             if row.get("line") is not None:
+                invoice = None if row.get("invoice") is None else str(row["invoice"])
                 schedule.lines.append(LiveLine(int(row["line"]), row.get("line_key"), Decimal(str(row["amount"])),
-                                               date.fromisoformat(row["line_date"]), row.get("invoice")))
+                                               date.fromisoformat(row["line_date"]), invoice,
+                                               invoice not in invoicing_nothing))
     return found
 
 

@@ -3,7 +3,8 @@ sync feed (sync_erp__billing_schedule_corrections v1 + its headers), diffed agai
 
 The feed says WHAT the non-invoiced lines should be (the rules live in dbt); the plan only works out HOW to
 get there from what the ERP holds right now: create a missing line, update a line whose amount or date
-differs, cancel a non-invoiced line the desired set does not have. Invoiced lines are never touched.
+differs, cancel a non-invoiced line the desired set does not have. Invoiced lines are never touched; which
+lines are invoiced is the rules' decision too (a line whose invoice was voided is not: erp_state.py).
 
 A schedule is blocked (never written; a dead letter when applied) when the ERP schedule's currency is not
 the contract's (no implicit FX), the contract's currency is unknown to the ERP, an amount has more decimals
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from .erp_client import ErpClient
-from .erp_state import LiveSchedule, read_currencies, read_schedules
+from .erp_state import LiveSchedule, read_currencies, read_invoices_invoicing_nothing, read_schedules
 from .errors import FeedError
 from .store import Store, digest, now
 
@@ -92,7 +93,9 @@ def make_plan(store: Store, client: ErpClient, *, prepared_by: str, contracts: l
         return plan
     currencies = read_currencies(client)
     currency_by_id = {c.id: c for c in currencies.values()}
-    live = read_schedules(client, [h["erp_billing_schedule_external_id"] for h in headers])
+    # a line linked to an invoice the rules take as invoicing nothing (voided) is a non-invoiced line
+    live = read_schedules(client, [h["erp_billing_schedule_external_id"] for h in headers],
+                          read_invoices_invoicing_nothing(store))
     for header in headers:
         desired = lines_by_contract.get(header["contract_key"], [])
         total = sum((Decimal(line["line_amount"]) for line in desired), Decimal(0))

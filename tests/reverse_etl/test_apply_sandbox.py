@@ -143,3 +143,57 @@ def test_the_write_credentials_are_the_reverse_etl_integrations_not_ingestions(r
     dumped = " ".join(str(r) for t in ("plans", "plan_schedules", "plan_items", "approvals", "write_ledger",
                                        "dead_letters") for r in retl.sql(f"select * from reverse_etl.{t}"))
     assert secret not in dumped and secret[:40] not in dumped
+
+
+def test_a_line_whose_invoice_was_voided_is_not_invoiced_and_the_correction_converges(retl: Env) -> None:
+    """Rulings 8 and 11: after finance voids the invoice of a schedule line, the rules take the line as not
+    invoiced (it stays as the ERP has it: the same amount and date as expected). The plan neither blocks the
+    schedule nor duplicates the line; after plan → approve → apply the next build finds no drift and plans
+    nothing."""
+    picked = retl.sql(
+        "select l.erp_billing_schedule_external_id, l.line_key, l.erp_invoice_id "
+        "from reconciliation.recon_billing_schedule_drift d "
+        "join canonical.fct_billing_schedule_lines l on l.contract_key = d.contract_key and l.status = 'invoiced' "
+        "join intermediate.int_billing_lines_expected e on e.contract_key = l.contract_key "
+        "  and e.line_key = l.line_key and e.expected_amount = l.line_amount and e.expected_date = l.line_date "
+        "join canonical.fct_invoices i on i.erp_invoice_id = l.erp_invoice_id and i.paid_amount = 0 "
+        "where (select count(*) from canonical.fct_billing_schedule_lines o where o.erp_invoice_id = l.erp_invoice_id) = 1 "
+        "order by 1, 2 limit 1")
+    assert picked, "the tiny firm has a drifting schedule with an unpaid invoiced line"
+    (schedule_eid, line_key, invoice_id), = picked
+    retl.admin.set_invoice_status(invoice_id, "Voided")
+    retl.rebuild()
+    assert retl.sql("select is_invoice_linked, is_invoiced from intermediate.int_billing_lines_invoiced "
+                    "where erp_invoice_id = ?", [invoice_id]) == [(True, False)]
+
+    plan = retl.approved_plan()
+    schedule = next(s for s in plan.schedules if s["schedule_external_id"] == schedule_eid)
+    assert schedule["blocked_reason"] is None
+    assert [i for i in plan.items if i["schedule_external_id"] == schedule_eid and i["line_key"] == line_key] == []
+    report = retl.apply(plan.plan_id)
+    assert (report.status, report.rejected, report.conflicts) == ("complete", 0, 0)
+    assert retl.verify(plan.plan_id).public()["ok"]
+
+    retl.rebuild()
+    assert retl.sql("select count(*) from reconciliation.recon_billing_schedule_drift") == [(0,)]
+    assert retl.plan().items == []
+
+
+def test_adjustments_written_back_do_not_drift_the_next_day(retl: Env) -> None:
+    """Ruling 2: an adjustment line is dated on the as-of date when first written; the next day's build
+    compares it on key and amount only and keeps the ERP's date, so it plans nothing."""
+    from datetime import date, timedelta
+
+    from ingestion.run import run_vendor
+    from transform_runner import build_changed
+
+    plan = retl.approved_plan()
+    assert any(i["line_key"].endswith("-adj") and i["op"] == "create" for i in plan.items)
+    assert retl.apply(plan.plan_id).status == "complete"
+    run_vendor("netsuite", say=lambda _: None)
+    next_day = (date.fromisoformat(retl.as_of) + timedelta(days=1)).isoformat()
+    _, summary = build_changed(retl.data_dir, as_of=next_day)
+    assert summary.success, summary.text()
+    assert retl.sql("select count(*) from reconciliation.recon_billing_schedule_drift") == [(0,)]
+    assert retl.sql("select count(*) from sync.sync_erp__billing_schedule_correction_headers_v1") == [(0,)]
+    assert retl.plan().items == []

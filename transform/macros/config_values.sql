@@ -43,6 +43,19 @@
     ) -}}
 {%- endmacro %}
 
+{# The ERP invoice statuses that invoice nothing (rulings 8 and 11), lower-cased SQL literals. #}
+{% macro erp_invoice_statuses_invoicing_nothing() -%}
+    {%- set name = 'erp_invoice_statuses_invoicing_nothing' -%}
+    {%- set statuses = var(name, ['Voided', 'Rejected']) -%}
+    {%- if statuses is string or statuses is not iterable or not statuses -%}
+        {{ config_value_error(name, statuses, "a non-empty list of invoice statuses") }}
+    {%- endif -%}
+    {%- for status in statuses -%}
+        {{ config_text(status | lower if status is string else status, name, '[a-z0-9 :_-]{1,60}', "an invoice status") }}
+        {{- ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
 {% macro config_value_error(name, value, what) -%}
     {%- set shown = (value | string)[:60] -%}
     {{ exceptions.raise_compiler_error("var " ~ name ~ " must be " ~ what ~ ", not " ~ (shown | tojson)

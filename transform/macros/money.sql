@@ -10,6 +10,11 @@
         when 'USD' then 2 when 'EUR' then 2 when 'GBP' then 2 when 'CHF' then 2 when 'CAD' then 2 when 'AUD' then 2 end
 {%- endmacro %}
 
+{# One minor unit of the currency as an amount (JPY 1, USD 0.01, KWD 0.001): the least difference that counts. #}
+{% macro minor_unit_amount(currency) -%}
+    cast(case {{ minor_unit(currency) }} when 0 then 1 when 2 then 0.01 when 3 then 0.001 end as {{ money_type() }})
+{%- endmacro %}
+
 {# Round an exact decimal to the currency's minor unit (half away from zero, in both adapters). #}
 {% macro round_money(amount, currency) -%}
     case {{ minor_unit(currency) }}

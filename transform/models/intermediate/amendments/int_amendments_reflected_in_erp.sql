@@ -2,9 +2,10 @@
 -- line (the change order that last changed an expected line, caused an adjustment or credit, or removed a
 -- milestone), with whether and when the ERP billing schedule reflects it. Reflected when every desired
 -- non-invoiced line it governs is in the ERP schedule with the same key and amount (and date, except
--- adjustment and credit lines, which are dated on the as-of date), every line it governs that is already
--- invoiced carries the expected amount, and no non-invoiced ERP line keeps the key of a milestone it removed
--- (an invoiced one needs its credit line, which int_billing_lines_desired attributes to the change order).
+-- adjustment and credit lines, which compare on key and amount only: ruling 2), every line it governs that is
+-- already invoiced (int_billing_lines_invoiced: by an invoice that counts, ruling 8) carries the expected
+-- amount, and no non-invoiced ERP line keeps the key of a milestone it removed (an invoiced one needs its
+-- credit line, which int_billing_lines_desired attributes to the change order).
 -- Reflected at = the schedule's lastModifiedDate (NetSuite keeps only the last write: an upper bound).
 with amendments as (
     select
@@ -30,7 +31,7 @@ expected as (
 ),
 
 erp_lines as (
-    select * from {{ ref('fct_billing_schedule_lines') }}
+    select * from {{ ref('int_billing_lines_invoiced') }}
 ),
 
 erp_invoiced_lines as (
@@ -39,7 +40,7 @@ erp_invoiced_lines as (
         line_key,
         sum(line_amount) as invoiced_amount
     from erp_lines
-    where status = 'invoiced'
+    where is_invoiced
     group by contract_key, line_key
 ),
 

@@ -1,8 +1,10 @@
 -- The desired set of each schedule's non-invoiced lines (int_billing_lines_desired) paired with the ERP's
--- non-invoiced lines by contract and line key (CONTRACT_TO_CASH.md "Billing-schedule drift"): one row per
--- pair, per desired line the ERP lacks and per ERP line not desired. is_different: the key is on one side
--- only, or the amounts or the dates differ. recon_billing_schedule_drift and int_amendments_reflected_in_erp
--- both read this comparison.
+-- non-invoiced lines (int_billing_lines_invoiced: a line whose only invoice is voided or rejected is one,
+-- ruling 8) by contract and line key (CONTRACT_TO_CASH.md "Billing-schedule drift"): one row per pair, per
+-- desired line the ERP lacks and per ERP line not desired. is_different: the key is on one side only, or the
+-- amounts differ, or the dates differ — except for adjustment and credit lines (<key>-adj), which compare on
+-- key and amount only (ruling 2). recon_billing_schedule_drift and int_amendments_reflected_in_erp both read
+-- this comparison.
 with desired as (
     select
         contract_key,
@@ -22,8 +24,8 @@ erp_open as (
         line_amount,
         line_date,
         true as is_in_erp
-    from {{ ref('fct_billing_schedule_lines') }}
-    where status <> 'invoiced'
+    from {{ ref('int_billing_lines_invoiced') }}
+    where not is_invoiced
 )
 
 select
@@ -41,7 +43,9 @@ select
     desired.line_date <> erp_open.line_date as is_date_different,
     case
         when desired.line_key is null or erp_open.line_key is null then true
-        when desired.line_amount <> erp_open.line_amount or desired.line_date <> erp_open.line_date then true
+        when desired.line_amount <> erp_open.line_amount then true
+        when desired.line_kind in ('adjustment', 'credit') then false
+        when desired.line_date <> erp_open.line_date then true
         else false
     end as is_different
 from desired

@@ -1,14 +1,28 @@
 -- The non-invoiced lines each schedule should hold (CONTRACT_TO_CASH.md): expected lines not yet invoiced,
--- plus an adjustment (<key>-adj, dated on the as-of date) where an invoiced line's amount differs from the
--- expected amount, and a credit (-invoiced amount) for an invoiced line whose key is no longer expected.
--- Invoiced lines are facts: they are never in this set and never changed. amendment_key is the change order
--- that caused the line (for a credit: the one that removed the milestone; null for a line as signed).
+-- plus an adjustment (<key>-adj) where an invoiced line's amount differs from the expected amount, and a
+-- credit (-invoiced amount) for an invoiced line whose key is no longer expected. Invoiced lines
+-- (int_billing_lines_invoiced: linked to an invoice that counts, ruling 8) are facts: they are never in this
+-- set and never changed; a line whose only invoice was voided or rejected is not invoiced. An adjustment or
+-- credit is dated on the as-of date when it is first desired and keeps the date of the non-invoiced ERP line
+-- that already carries its key (ruling 2: adjustments compare on key and amount only, so the desired state
+-- written back never re-dates one). amendment_key is the change order that caused the line (for a credit:
+-- the one that removed the milestone; null for a line as signed).
 with expected as (
     select * from {{ ref('int_billing_lines_expected') }}
 ),
 
 erp_lines as (
-    select * from {{ ref('fct_billing_schedule_lines') }}
+    select * from {{ ref('int_billing_lines_invoiced') }}
+),
+
+erp_open_dates as (  -- the date the ERP already gives each non-invoiced key (an adjustment keeps it)
+    select
+        contract_key,
+        line_key,
+        min(line_date) as line_date
+    from erp_lines
+    where not is_invoiced
+    group by contract_key, line_key
 ),
 
 removals as (  -- the change order that last removed each milestone: the cause of its credit
@@ -37,7 +51,7 @@ invoiced as (
         line_key,
         sum(line_amount) as invoiced_amount
     from erp_lines
-    where status = 'invoiced'
+    where is_invoiced
     group by contract_key, line_key
 ),
 
@@ -64,14 +78,18 @@ not_yet_invoiced as (
 
 adjustments as (
     select
-        contract_key,
-        line_key || '-adj' as line_key,
-        expected_amount - invoiced_amount as line_amount,
-        {{ as_of_date() }} as line_date,
-        amendment_key,
+        expected_vs_invoiced.contract_key,
+        expected_vs_invoiced.line_key || '-adj' as line_key,
+        expected_vs_invoiced.expected_amount - expected_vs_invoiced.invoiced_amount as line_amount,
+        coalesce(erp_open_dates.line_date, {{ as_of_date() }}) as line_date,
+        expected_vs_invoiced.amendment_key,
         'adjustment' as line_kind
     from expected_vs_invoiced
-    where invoiced_amount is not null and expected_amount <> invoiced_amount
+    left join erp_open_dates
+        on erp_open_dates.contract_key = expected_vs_invoiced.contract_key
+            and erp_open_dates.line_key = expected_vs_invoiced.line_key || '-adj'
+    where expected_vs_invoiced.invoiced_amount is not null
+        and expected_vs_invoiced.expected_amount <> expected_vs_invoiced.invoiced_amount
 ),
 
 credits as (
@@ -79,7 +97,7 @@ credits as (
         invoiced.contract_key,
         invoiced.line_key || '-adj' as line_key,
         -invoiced.invoiced_amount as line_amount,
-        {{ as_of_date() }} as line_date,
+        coalesce(erp_open_dates.line_date, {{ as_of_date() }}) as line_date,
         removals.amendment_key,
         'credit' as line_kind
     from invoiced
@@ -87,6 +105,9 @@ credits as (
         on expected.contract_key = invoiced.contract_key and expected.line_key = invoiced.line_key
     left join removals
         on removals.contract_key = invoiced.contract_key and removals.line_key = invoiced.line_key
+    left join erp_open_dates
+        on erp_open_dates.contract_key = invoiced.contract_key
+            and erp_open_dates.line_key = invoiced.line_key || '-adj'
     where expected.line_key is null
 )
 

@@ -5,7 +5,9 @@
 -- lag_kind time_and_materials: a contract × calendar month with billable time on a time-and-materials
 -- contract, once the month has ended (or it is already invoiced); its clock starts on the month's last day
 -- and stops at the first invoice line of that contract keyed to the month ('YYYY-MM:<role>' or
--- 'YYYY-MM:expenses'). lag_days: whole days, negative when invoiced ahead; null while not invoiced.
+-- 'YYYY-MM:expenses'). Only invoices that count stop a clock (int_invoices_counted: a voided or rejected invoice
+-- invoices nothing, rulings 8 and 11). lag_days: whole days, negative when invoiced ahead; null while not
+-- invoiced.
 with contracts as (
     select
         contract_key,
@@ -15,11 +17,13 @@ with contracts as (
 
 invoice_lines as (
     select
-        contract_key,
-        line_key,
-        invoice_date
-    from {{ ref('fct_invoice_lines') }}
-    where line_key is not null and invoice_date is not null
+        invoice_lines.contract_key,
+        invoice_lines.line_key,
+        invoice_lines.invoice_date
+    from {{ ref('fct_invoice_lines') }} as invoice_lines
+    inner join {{ ref('int_invoices_counted') }} as invoices
+        on invoices.invoice_key = invoice_lines.invoice_key and invoices.is_counted
+    where invoice_lines.line_key is not null and invoice_lines.invoice_date is not null
 ),
 
 milestone_invoices as (

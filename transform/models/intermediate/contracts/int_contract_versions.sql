@@ -2,7 +2,9 @@
 -- signed, effective from its start date; each APPROVED change order is a new version effective from its
 -- own effective date, numbered in order of effective date, then approval time, then change-order number.
 -- Change orders in draft or review are no version. A change order approved after its effective date
--- (retroactive) still takes its place by effective date.
+-- (retroactive) still takes its place by effective date. A change order effective before its SOW starts
+-- takes effect on the SOW's start date, after version 0 (ruling 12: no rate is in force before the start);
+-- stated_effective_date keeps the date the CLM states.
 with records as (
     select * from {{ ref('int_contract_records_pivoted') }}
 ),
@@ -15,7 +17,12 @@ contracts as (
 approved_change_orders as (
     select
         change_orders.*,
-        contracts.clm_contract_id as parent_clm_contract_id
+        contracts.clm_contract_id as parent_clm_contract_id,
+        case
+            when contracts.start_date is not null and change_orders.effective_date < contracts.start_date
+                then contracts.start_date
+            else change_orders.effective_date
+        end as effective_date_in_contract
     from records as change_orders
     inner join contracts on contracts.clm_record_id = change_orders.clm_parent_record_id
     where change_orders.parent_link_type = {{ clm_amendment_link_type() }}
@@ -30,6 +37,7 @@ signed as (
         cast(null as integer) as change_order_number,
         0 as version_number,
         coalesce(start_date, signed_date) as effective_date,
+        coalesce(start_date, signed_date) as stated_effective_date,
         approved_at
     from contracts
 ),
@@ -42,9 +50,14 @@ amended as (
         change_order_number,
         row_number() over (
             partition by parent_clm_contract_id
-            order by effective_date nulls last, approved_at nulls last, change_order_number nulls last, clm_contract_id
+            order by
+                effective_date_in_contract nulls last,
+                approved_at nulls last,
+                change_order_number nulls last,
+                clm_contract_id
         ) as version_number,
-        effective_date,
+        effective_date_in_contract as effective_date,
+        effective_date as stated_effective_date,
         approved_at
     from approved_change_orders
 ),
@@ -69,5 +82,6 @@ select
 
     -- dates
     effective_date,
+    stated_effective_date,
     approved_at
 from versions

@@ -80,7 +80,7 @@ retainer_parts as (
     select
         primary_projects.project_key,
         expected.contract_key,
-        expected.expected_date as month_start_date,
+        {{ month_start('expected.expected_date') }} as month_start_date,
         60 * sum(expected.expected_amount) as revenue_x60,
         cast(0 as {{ money_type() }}) as billed_x60,
         cast(0 as {{ money_type() }}) as time_cost_x60,
@@ -92,10 +92,11 @@ retainer_parts as (
         on contracts.contract_key = expected.contract_key and contracts.billing_model = 'retainer'
     left join primary_projects on primary_projects.contract_key = expected.contract_key
     where expected.expected_date <= {{ as_of_date() }}
-    group by primary_projects.project_key, expected.contract_key, expected.expected_date
+    group by primary_projects.project_key, expected.contract_key, {{ month_start('expected.expected_date') }}
 ),
 
-billed_parts as (  -- invoice lines of ERP projects linked to no contract cannot be attributed (unmatched_entity)
+billed_parts as (  -- invoice lines of ERP projects linked to no contract cannot be attributed (unmatched_entity);
+    -- a voided or rejected invoice bills nothing (int_invoices_counted, rulings 8 and 11)
     select
         primary_projects.project_key,
         invoice_lines.contract_key,
@@ -107,6 +108,8 @@ billed_parts as (  -- invoice lines of ERP projects linked to no contract cannot
         0 as total_minutes,
         0 as billable_minutes
     from {{ ref('fct_invoice_lines') }} as invoice_lines
+    inner join {{ ref('int_invoices_counted') }} as invoices
+        on invoices.invoice_key = invoice_lines.invoice_key and invoices.is_counted
     left join primary_projects on primary_projects.contract_key = invoice_lines.contract_key
     where invoice_lines.contract_key is not null and invoice_lines.invoice_date is not null
     group by primary_projects.project_key, invoice_lines.contract_key, {{ month_start('invoice_lines.invoice_date') }}

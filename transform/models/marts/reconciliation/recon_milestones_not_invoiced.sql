@@ -1,5 +1,8 @@
 -- One row per milestone of a fixed-fee contract's current version, completed in the PSA, with no ERP invoice
 -- line carrying its key, when the as-of date is more than N business days (var, default 5) after completion.
+-- Only an invoice that counts invoices (int_invoices_counted: a voided or rejected one invoices nothing,
+-- rulings 8 and 11; pending approval, open and paid in full count), so a milestone whose invoice was voided is
+-- not invoiced until it is re-issued.
 with milestones as (
     select * from {{ ref('fct_contract_milestones') }}
 ),
@@ -15,8 +18,11 @@ completions as (
 ),
 
 invoiced_keys as (
-    select distinct line_key from {{ ref('fct_invoice_lines') }}
-    where line_key is not null
+    select distinct invoice_lines.line_key
+    from {{ ref('fct_invoice_lines') }} as invoice_lines
+    inner join {{ ref('int_invoices_counted') }} as invoices
+        on invoices.invoice_key = invoice_lines.invoice_key and invoices.is_counted
+    where invoice_lines.line_key is not null
 ),
 
 calendar as (

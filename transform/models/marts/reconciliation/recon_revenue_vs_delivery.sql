@@ -1,7 +1,8 @@
 -- One row per contract × calendar month where revenue posted in the ERP differs from revenue earned:
 -- time and materials = billable minutes of the month × the APPLIED rate (rate errors are
 -- time_at_superseded_rate's business); fixed fee = amounts of current milestones accepted that month;
--- retainer = the fee in force on the month's first day, for the months of the term up to the as-of date.
+-- retainer = the fee in force on the month's first day, for the months of the term up to the as-of date, a
+-- partial first or last month prorated by calendar days (ruling 4: the month's int_billing_lines_expected line).
 -- Both sides are rounded to the minor unit at the contract × month grain; impact = posted − earned.
 with contracts as (
     select * from {{ ref('dim_contracts') }}
@@ -32,7 +33,7 @@ milestone_earned as (
 retainer_earned as (
     select
         expected.contract_key,
-        expected.expected_date as revenue_month,
+        {{ month_start('expected.expected_date') }} as revenue_month,
         60 * expected.expected_amount as value_x60
     from {{ ref('int_billing_lines_expected') }} as expected
     inner join contracts on contracts.contract_key = expected.contract_key and contracts.billing_model = 'retainer'

@@ -1,6 +1,8 @@
 -- One row per billable time entry of a time-and-materials contract whose applied (PSA) rate differs from the
--- contract rate in force on its work date. Impact = (rate in force − applied rate) × hours, exact, rounded
--- once to the contract currency's minor unit. State: billed (needs a credit or re-bill) or unbilled.
+-- contract rate in force on its work date by at least one minor unit of the contract currency (JPY 1, USD 0.01,
+-- KWD 0.001). Impact = (rate in force − applied rate) × hours, exact, rounded half away from zero once to the
+-- minor unit; an entry whose impact rounds to 0 is still a break, with impact 0 (ruling 9). State: billed
+-- (needs a credit or re-bill) or unbilled.
 with entries as (
     select * from {{ ref('fct_time_entries') }}
 ),
@@ -29,4 +31,5 @@ inner join contracts on contracts.contract_key = entries.contract_key
 where entries.is_billable
     and contracts.billing_model = 'time_and_materials'
     and entries.contract_bill_rate_amount is not null
-    and entries.contract_bill_rate_amount <> entries.applied_bill_rate_amount
+    and abs(entries.contract_bill_rate_amount - entries.applied_bill_rate_amount)
+    >= {{ minor_unit_amount('contracts.currency_code') }}
