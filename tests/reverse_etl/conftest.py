@@ -1,7 +1,7 @@
 """Reverse-ETL tests against a sandbox of their own (writes change the ERP, so the session's shared tiny
 sandbox stays untouched): the tiny firm ingested and built once ("golden"), then per test a copy of that data
-dir and the NetSuite account put back to the generated firm — every test starts from the same 7 drifting
-billing schedules."""
+dir and the NetSuite account put back to the generated firm — every test starts from the same drifting
+billing schedules (as many as the manifest's billing_schedule_drift breaks)."""
 
 from __future__ import annotations
 
@@ -101,13 +101,14 @@ class Env:
     def committed_writes(self) -> dict[str, int]:
         return self.admin.writes()["writes"]
 
-    def rebuild(self) -> Any:
-        """The next ingest of the ERP and the next build, as production runs them."""
+    def rebuild(self, as_of: str | None = None) -> Any:
+        """The next ingest of the ERP and the next build, as production runs them (on another as-of date when
+        given: the next day's build)."""
         from ingestion.run import run_vendor
         from transform_runner import build_changed
 
         run_vendor("netsuite", say=lambda _: None)
-        _, summary = build_changed(self.data_dir, as_of=self.as_of)
+        _, summary = build_changed(self.data_dir, as_of=as_of or self.as_of)
         assert summary.success, summary.text()
         return summary
 

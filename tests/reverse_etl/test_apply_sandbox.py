@@ -3,6 +3,7 @@ billing_schedule_drift corrected, each schedule written once, and the next build
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -179,21 +180,18 @@ def test_a_line_whose_invoice_was_voided_is_not_invoiced_and_the_correction_conv
     assert retl.plan().items == []
 
 
-def test_adjustments_written_back_do_not_drift_the_next_day(retl: Env) -> None:
-    """Ruling 2: an adjustment line is dated on the as-of date when first written; the next day's build
-    compares it on key and amount only and keeps the ERP's date, so it plans nothing."""
-    from datetime import date, timedelta
-
-    from ingestion.run import run_vendor
-    from transform_runner import build_changed
-
+def test_corrections_converge_the_next_days_build_plans_nothing(retl: Env) -> None:
+    """On the firm with every planted case (partial retainer months, voided and re-issued invoices, an
+    adjustment the ERP already holds, off-card roles): after plan → approve → apply → verify, the next day's
+    build (as-of + 1) finds no drift and plans nothing — adjustment lines are dated on the as-of date when
+    first written and then compare on key and amount only (ruling 2)."""
     plan = retl.approved_plan()
     assert any(i["line_key"].endswith("-adj") and i["op"] == "create" for i in plan.items)
     assert retl.apply(plan.plan_id).status == "complete"
-    run_vendor("netsuite", say=lambda _: None)
-    next_day = (date.fromisoformat(retl.as_of) + timedelta(days=1)).isoformat()
-    _, summary = build_changed(retl.data_dir, as_of=next_day)
-    assert summary.success, summary.text()
+    assert retl.verify(plan.plan_id).public()["ok"] is True
+    next_day = (dt.date.fromisoformat(retl.as_of) + dt.timedelta(days=1)).isoformat()
+    retl.rebuild(as_of=next_day)
     assert retl.sql("select count(*) from reconciliation.recon_billing_schedule_drift") == [(0,)]
     assert retl.sql("select count(*) from sync.sync_erp__billing_schedule_correction_headers_v1") == [(0,)]
+    assert retl.open_exceptions("billing_schedule_drift") == []
     assert retl.plan().items == []
