@@ -19,7 +19,7 @@ from .basics import (
     to_ts,
 )
 from .erp import Erp
-from .ids import job_id, missing_sow_ref, orphan_job_id, schedule_id
+from .ids import job_id, missing_sow_ref, orphan_job_id, schedule_id, transaction_bases
 from .plan import AS_OF, Firm
 from .tables import frame
 
@@ -113,7 +113,13 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
                 "lastmodifieddate": ts,
             }
         )
-    inv_id = {inv.idx: 100000 + inv.idx for inv in erp.invoices}
+    voided_count = sum(1 for inv in erp.invoices if inv.status == VOIDED)  # each may get a reversing journal
+    inv_base, pay_base, journal_base = transaction_bases(
+        len(erp.invoices),
+        sum(len(inv.paid) for inv in erp.invoices),
+        len(erp.postings) + voided_count,
+    )
+    inv_id = {inv.idx: inv_base + inv.idx for inv in erp.invoices}
     by_idx = {c.idx: c for c in firm.contracts}
     line_seq = 0
     for cidx, sched in sorted(erp.schedules.items()):
@@ -153,7 +159,7 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
             )
     txns, tlines, links = [], [], []
     tl_seq = 0
-    pay_seq = 300000
+    pay_seq = pay_base
     for inv in erp.invoices:
         c = inv.contract
         cur = c.currency
@@ -239,7 +245,7 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
         tl_seq += 1
         txns.append(
             {
-                "id": 500000 + k,
+                "id": journal_base + k,
                 "tranid": f"JE-{k:06d}",
                 "type": "Journal",
                 "trandate": day,
@@ -257,7 +263,7 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
         tlines.append(
             {
                 "id": tl_seq,
-                "transaction": 500000 + k,
+                "transaction": journal_base + k,
                 "linesequencenumber": 1,
                 "item": "Services revenue",
                 "entity": job_id(c.idx),
@@ -272,7 +278,7 @@ def netsuite_tables(firm: Firm, erp: Erp) -> dict[str, pl.DataFrame]:
             }
         )
     # voided invoices: zeroed, with their revenue reversed, by the simulator's own void (voiding.py)
-    journal_seq = 500000 + len(erp.postings)
+    journal_seq = journal_base + len(erp.postings)
     voided = {inv_id[inv.idx]: inv for inv in erp.invoices if inv.status == VOIDED}
     row_of = {t["id"]: i for i, t in enumerate(txns) if t["id"] in voided}
     lines_of: dict[int, list[int]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from decimal import Decimal
@@ -12,6 +13,7 @@ import polars as pl
 import pytest
 
 from sandbox.firm.generate import generate
+from sandbox.firm.ids import transaction_bases
 from sandbox.firm.schema import SCHEMAS
 from tests.sandbox.truth import MINOR, differences, recompute
 
@@ -155,6 +157,31 @@ def test_counts_are_live_records(tiny: tuple[Path, dict]) -> None:
     assert manifest["counts"]["kantata"]["time_entries"] == entries.height
     txn = pl.read_parquet(out / "firm/netsuite/transaction.parquet")
     assert manifest["counts"]["netsuite"]["invoice"] == txn.filter(pl.col("type") == "CustInvc").height
+
+
+def test_transaction_ids_are_unique_across_types(tiny: tuple[Path, dict]) -> None:
+    """One internal-id sequence for every transaction type, as NetSuite has: a payment application's
+    `nextdoc` (or a line's `transaction`) names one transaction."""
+    out, _ = tiny
+    txn = pl.read_parquet(out / "firm/netsuite/transaction.parquet")
+    assert txn["id"].n_unique() == txn.height
+    starts = txn.group_by("type").agg(pl.col("id").min()).sort("type").rows()
+    assert starts == [("CustInvc", 100_001), ("CustPymt", 300_001), ("Journal", 500_001)]  # the usual bases
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [(316, 285, 329), (200_000, 1, 1), (200_001, 195_502, 205_000), (208_000, 300_000, 10)],
+)
+def test_a_large_firm_moves_transaction_ranges_up_rather_than_overlap(counts: tuple[int, int, int]) -> None:
+    """The large firm has more than 200,000 invoices: numbered from the usual bases (100000, 300000, 500000)
+    its invoices took its payments' ids, and payment applications joined to two transactions."""
+    bases = transaction_bases(*counts)
+    ranges = [range(base + 1, base + n + 1) for base, n in zip(bases, counts, strict=True)]
+    assert all(a[-1] < b[0] for a, b in itertools.pairwise(ranges))
+    assert bases[0] == 100_000 and all(base % 100_000 == 0 for base in bases)
+    if counts[0] <= 200_000 and counts[1] <= 200_000:
+        assert bases == (100_000, 300_000, 500_000)
 
 
 def test_firm_shape(tiny: tuple[Path, dict]) -> None:
