@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,13 +60,17 @@ class RunningSandbox:
 
 
 @contextmanager
-def running_sandbox(base: Path, *, data_dir_env: bool) -> Iterator[RunningSandbox]:
+def running_sandbox(base: Path, *, data_dir_env: bool,
+                    prepare: Callable[[Path], None] | None = None) -> Iterator[RunningSandbox]:
     """The `tiny` firm (seed 42) generated into `base`, its four simulators up on loopback until the block ends;
-    `data_dir_env`: C2C_DATA_DIR points at `base` meanwhile (restored after)."""
+    `data_dir_env`: C2C_DATA_DIR points at `base` meanwhile (restored after). `prepare(firm_dir)` changes the
+    generated firm's files before the simulators first read them."""
     from sandbox.firm.generate import generate
     from sandbox.server import down, up
 
     generate("tiny", 42, base / "sandbox")
+    if prepare is not None:
+        prepare(base / "sandbox" / "firm")
     old = os.environ.get("C2C_DATA_DIR")
     if data_dir_env:
         os.environ["C2C_DATA_DIR"] = str(base)
