@@ -113,7 +113,9 @@ def walk(client: VendorClient, table: Table, *, since: str, page_size: int,
     the rows after its old place shift one back and one of them can fall between two pages (a deleted record
     shifts them the same way). The walk notices — a key comes back with a newer cursor, or totalResults
     shrinks — and walks again from the same cursor, yielding only what it has not yielded yet (the merge's
-    dedup_sort keeps the newest). Past MAX_PASSES such walks it stops with UnavailableError (rerun later)."""
+    dedup_sort keeps the newest). Past MAX_PASSES such walks it stops with UnavailableError (rerun later).
+    A save only moves a cursor forward: a key that comes back with an older cursor is two rows sharing the
+    key (the key is not unique in the query, e.g. a join matched twice), a MalformedPageError, not a move."""
     yielded: dict[Any, str] = {}
     for _ in range(MAX_PASSES):
         shifted = False
@@ -124,6 +126,8 @@ def walk(client: VendorClient, table: Table, *, since: str, page_size: int,
                 before = yielded.get(key)
                 if before == row[table.cursor]:
                     continue
+                if before is not None and row[table.cursor] < before:
+                    raise _shared_key(table, key, row[table.cursor], before, page=page, cursor=since)
                 shifted = shifted or before is not None
                 yielded[key] = row[table.cursor]
                 fresh.append(row)
@@ -135,6 +139,13 @@ def walk(client: VendorClient, table: Table, *, since: str, page_size: int,
                     VENDOR, table.name, since)
     raise UnavailableError(f"records kept changing during {MAX_PASSES} walks; a record may have fallen between "
                            "pages", vendor=VENDOR, resource=table.name, cursor=since)
+
+
+def _shared_key(table: Table, key: Any, older: str, newer: str, *, page: int, cursor: str) -> MalformedPageError:
+    return MalformedPageError(
+        f"{'/'.join(table.keys)} {key!r} came back with an older {table.cursor} ({older[:19]}, after {newer[:19]}): "
+        "two rows of the query share the key, which no save explains (a save only moves the cursor forward); the "
+        "key is not unique in NetSuite", vendor=VENDOR, resource=table.name, page=page, cursor=cursor)
 
 
 def _pages(client: VendorClient, table: Table, *, since: str, page_size: int,
