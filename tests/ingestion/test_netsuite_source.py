@@ -244,16 +244,41 @@ def test_after_n_schedules_change_the_next_run_loads_exactly_them_and_their_line
     assert run().rows == {}
 
 
+@pytest.mark.parametrize(("table", "page_size", "cap"), [
+    ("billing_schedule", 5, None),
+    ("billing_schedule", 2, 5),  # past the cap: the schedule moves from the first query to the last
+    ("billing_schedule_line", 10, 50),  # all its lines move, from under one cursor value (a multi-row parent)
+])
 def test_a_schedule_edited_during_the_walk_does_not_make_it_skip_another(ingest_dir: Path, tiny_sandbox, vendor,
-                                                                        caplog: pytest.LogCaptureFixture) -> None:
-    """Offset paging over live data: saving a schedule of page 0 moves it to the end and shifts the rest one
-    place back, so one schedule would fall between pages 0 and 1. The walk notices and walks again."""
+                                                                        admin, caplog: pytest.LogCaptureFixture,
+                                                                        table: str, page_size: int,
+                                                                        cap: int | None) -> None:
+    """Offset paging over live data: saving a schedule of page 0 moves it (and its lines) to the end and shifts
+    the rest back, so a row would fall between pages 0 and 1. The walk notices and walks again: every row
+    loads once, the saved schedule's in its newest version. With a capped query (SuiteQL answers at most
+    `max_results` rows) the moved rows come back in a later keyset query."""
+    a = admin("netsuite")
+    old = a.settings()["max_results"]
+    if cap:
+        a.settings(max_results=cap)
     moving = vendor.first_schedules(1)
-    with caplog.at_level(logging.WARNING, logger="ingestion"):
-        run_with(AfterFirstPage(lambda: vendor.touch(moving)), page_size=5, objects=["billing_schedule"])
+    try:
+        with caplog.at_level(logging.WARNING, logger="ingestion"):
+            run_with(AfterFirstPage(lambda: vendor.touch(moving)), page_size=page_size, objects=[table],
+                     max_results=cap)
+    finally:
+        a.settings(max_results=old)
     assert "walking again" in caplog.text
-    n = tiny_sandbox.manifest["counts"]["netsuite"]["billingSchedule"]
-    assert query(ingest_dir, f"select count(*), count(distinct id) from {DATASET}.billing_schedule") == [(n, n)]
+    t = BY_NAME[table]
+    keys = ", ".join(t.keys)
+    n = vendor.count("SELECT COUNT(*) AS n FROM " + t.source.split(" JOIN ")[0])
+    assert query(ingest_dir, f"select count(*), count(distinct ({keys})) from {DATASET}.{table}") == [(n, n)]
+    saved = vendor.suiteql(f"SELECT TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS t FROM billingschedule "
+                           f"WHERE id = {int(moving[0])}")[0]["t"]
+    parent = "id" if table == "billing_schedule" else "billingschedule"
+    loaded = query(ingest_dir, f"select distinct strftime({t.cursor} at time zone 'UTC', '%Y-%m-%d %H:%M:%S') "
+                               f"from {DATASET}.{table} where {parent} = ?", moving[0])
+    assert loaded == [(saved,)]
 
 
 def test_past_the_query_result_cap_the_walk_continues_by_keyset(ingest_dir: Path, tiny_sandbox, admin) -> None:
