@@ -48,7 +48,8 @@ from .errors import LOGIN_DETAIL, NetSuiteError, error_body, error_response
 from .paging import ShortPager
 from .records import RecordReader, record_type
 from .store import Store
-from .writes import BillingScheduleWriter, parse_body
+from .write_fields import parse_body
+from .writes import BillingScheduleWriter
 
 PREFIX = "/services/rest"
 TOKEN_PATH = f"{PREFIX}/auth/oauth2/v1/token"

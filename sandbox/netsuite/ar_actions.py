@@ -21,7 +21,7 @@ from typing import Any
 
 from .store import Store
 from .voiding import VOIDED, void_invoice
-from .writes import _next_lmd
+from .write_fields import next_last_modified
 
 INVOICE, PAYMENT = "CustInvc", "CustPymt"
 OPEN, PAID, PENDING, REJECTED = "Open", "Paid In Full", "Pending Approval", "Rejected"
@@ -141,7 +141,7 @@ class InvoiceActions:
                 'SELECT 1 FROM "transaction" WHERE tranid = ?', [f"PYMT-{payment_id}"]
             ).fetchall():
                 payment_id += 1
-            now = _next_lmd(None)
+            now = next_last_modified(None)
             payment = {
                 "id": payment_id,
                 "tranid": f"PYMT-{payment_id}",
@@ -168,7 +168,7 @@ class InvoiceActions:
             )
             applied = inv["applied"] + paid
             status = PAID if applied >= inv["total"] else OPEN
-            lmd = _next_lmd(inv["lastmodifieddate"])
+            lmd = next_last_modified(inv["lastmodifieddate"])
             cur.execute(
                 'UPDATE "transaction" SET status = ?, lastmodifieddate = ? WHERE id = ?',
                 [status, lmd, invoice_id],
@@ -209,7 +209,7 @@ class InvoiceActions:
                     f"Invoice {invoice_id} has payments applied ({_money(applied, places)}): it cannot become "
                     f"{status}."
                 )
-            lmd = _next_lmd(inv["lastmodifieddate"])
+            lmd = next_last_modified(inv["lastmodifieddate"])
             journal = None
             if status == VOIDED:
                 journal = _void(cur, inv, lmd)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import threading
 from collections import Counter
 from decimal import Decimal
@@ -21,120 +20,21 @@ import duckdb
 
 from .errors import NetSuiteError, bad_request, not_found
 from .store import INTERNAL_SCHEMA, Store
-
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_AMOUNT = Decimal(10) ** 17
-HEADER = {  # REST body field -> (column, kind)
-    "name": ("name", "str"),
-    "externalId": ("externalid", "extid"),
-    "scheduleType": ("scheduletype", "select"),
-    "frequency": ("frequency", "select"),
-    "project": ("job", "ref"),
-    "currency": ("currency", "ref"),
-    "isInactive": ("isinactive", "bool"),
-}
-REF_TABLES = {"project": "job", "currency": "currency"}
-EXTRA = {  # documented BillingSchedule body fields without a column in the generated tables
-    "repeatEvery": "select",
-    "numberRemaining": "int",
-    "initialAmount": "num",
-    "inArrears": "bool",
-    "applyToSubtotal": "bool",
-    "billForActuals": "bool",
-    "recurrencePattern": "select",
-}
-READ_ONLY = {"id", "links", "refName", "lastModifiedDate", "dateCreated"}
-LINE_FIELDS = {
-    "line",
-    "recurrenceDate",
-    "amount",
-    "custcol_c2c_line_key",
-    "links",
-    "invoice",
-    "lastModifiedDate",
-}
-LINE_COLUMNS = {
-    "recurrenceDate": "recurrencedate",
-    "amount": "amount",
-    "custcol_c2c_line_key": "custcol_c2c_line_key",
-}
-
-
-def parse_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw or b"{}", parse_float=Decimal)
-    except ValueError:
-        raise bad_request(
-            "Invalid content in the request body: the body is not valid JSON.", "INVALID_CONTENT"
-        ) from None
-    if not isinstance(body, dict):
-        raise bad_request(
-            "Invalid content in the request body: a JSON object is expected.", "INVALID_CONTENT"
-        )
-    return body
-
-
-def _invalid_value(value: Any, path: str) -> NetSuiteError:
-    field = path.rsplit(".", 1)[-1]
-    return bad_request(
-        f"Error while accessing resource: You have entered an Invalid Field Value {value} for the following field: {field}",
-        "INVALID_CONTENT",
-        errorPath=path,
-    )
-
-
-def _mandatory(label: str, path: str) -> NetSuiteError:
-    return bad_request(f"Please enter value(s) for: {label}", "USER_ERROR", errorPath=path)
-
-
-def check_external_id(value: Any, path: str = "externalId") -> str:
-    if not isinstance(value, str) or not EXTERNAL_ID.match(value):
-        raise bad_request(
-            f"Invalid external ID {value!r}: use only letters, digits, underscores (_) and hyphens (-).",
-            "INVALID_PARAMETER",
-            errorPath=path,
-        )
-    return value
-
-
-def _number(value: Any, path: str, places: int | None = None) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise _invalid_value(value, path)
-    amount = Decimal(value)
-    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
-        raise _invalid_value(value, path)
-    if places is not None and amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise bad_request(
-            f"Invalid amount {value}: the currency allows at most {places} decimal place(s).",
-            "INVALID_CONTENT",
-            errorPath=path,
-        )
-    return amount
-
-
-def _date(value: Any, path: str) -> dt.date:
-    if isinstance(value, str) and ISO_DATE.match(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _invalid_value(value, path)
-
-
-def _select(value: Any, path: str) -> str:
-    if (
-        isinstance(value, dict)
-        and isinstance(value.get("id"), (str, int))
-        and not isinstance(value.get("id"), bool)
-    ):
-        return str(value["id"])
-    raise _invalid_value(json.dumps(value, default=str), path)
-
-
-def _next_lmd(previous: dt.datetime | None) -> dt.datetime:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    return max(now, previous + dt.timedelta(seconds=1)) if previous else now
+from .write_fields import (
+    EXTRA,
+    HEADER,
+    LINE_COLUMNS,
+    LINE_FIELDS,
+    READ_ONLY,
+    REF_TABLES,
+    check_external_id,
+    extra_value,
+    invalid_value,
+    line_values,
+    mandatory,
+    next_last_modified,
+    select_field,
+)
 
 
 class BillingScheduleWriter:
@@ -220,13 +120,13 @@ class BillingScheduleWriter:
                 )
         merged_name = header.get("name", current["name"] if current else None)
         if not merged_name:
-            raise _mandatory("Name", "name")
+            raise mandatory("Name", "name")
         currency = header.get("currency", current["currency"] if current else None)
         places = 2
         if currency is not None:
             row = cur.execute("SELECT currencyprecision FROM currency WHERE id = ?", [currency]).fetchall()
             places = int(row[0][0]) if row and row[0][0] is not None else 2
-        lmd = _next_lmd(current["lastmodifieddate"] if current else None)
+        lmd = next_last_modified(current["lastmodifieddate"] if current else None)
         if current is None:
             record_id = int(cur.execute("SELECT coalesce(max(id), 0) + 1 FROM billingschedule").fetchone()[0])
             row = {
@@ -271,7 +171,7 @@ class BillingScheduleWriter:
             if name in READ_ONLY or name == "recurrence":
                 continue
             if name in EXTRA:
-                extra[name] = None if value is None else self._extra_value(EXTRA[name], value, name)
+                extra[name] = None if value is None else extra_value(EXTRA[name], value, name)
                 continue
             if name not in HEADER:
                 raise bad_request(
@@ -285,33 +185,19 @@ class BillingScheduleWriter:
                 header[column] = None
             elif kind == "str":
                 if not isinstance(value, str):
-                    raise _invalid_value(value, name)
+                    raise invalid_value(value, name)
                 header[column] = value
             elif kind == "extid":
                 header[column] = check_external_id(value)
             elif kind == "select":
-                header[column] = _select(value, name)
+                header[column] = select_field(value, name)
             elif kind == "bool":
                 if not isinstance(value, bool):
-                    raise _invalid_value(value, name)
+                    raise invalid_value(value, name)
                 header[column] = "T" if value else "F"
             else:  # ref
                 header[column] = self._ref(cur, REF_TABLES[name], value, name)
         return header, extra
-
-    @staticmethod
-    def _extra_value(kind: str, value: Any, path: str) -> Any:
-        if kind == "select":
-            return {"id": _select(value, path)}
-        if kind == "bool":
-            if not isinstance(value, bool):
-                raise _invalid_value(value, path)
-            return value
-        if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise _invalid_value(value, path)
-            return value
-        return float(_number(value, path))  # num: served back as a JSON number
 
     @staticmethod
     def _ref(cur: Any, table: str, value: Any, path: str) -> int:
@@ -319,16 +205,16 @@ class BillingScheduleWriter:
             try:
                 ref_id = int(value["id"])
             except (TypeError, ValueError):
-                raise _invalid_value(value["id"], path) from None
+                raise invalid_value(value["id"], path) from None
             if cur.execute(f'SELECT 1 FROM "{table}" WHERE id = ?', [ref_id]).fetchall():
                 return ref_id
-            raise _invalid_value(ref_id, path)
+            raise invalid_value(ref_id, path)
         if isinstance(value, dict) and isinstance(value.get("externalId"), str) and table == "job":
             rows = cur.execute("SELECT id FROM job WHERE externalid = ?", [value["externalId"]]).fetchall()
             if rows:
                 return int(rows[0][0])
-            raise _invalid_value(value["externalId"], path)
-        raise _invalid_value(json.dumps(value, default=str), path)
+            raise invalid_value(value["externalId"], path)
+        raise invalid_value(json.dumps(value, default=str), path)
 
     @staticmethod
     def _store_extra(cur: Any, record_id: int, changes: dict[str, Any]) -> None:
@@ -389,12 +275,12 @@ class BillingScheduleWriter:
                     "INVALID_CONTENT",
                     errorPath=f"{path}.{unknown[0]}",
                 )
-            values = self._line_values(item, path, places)
+            values = line_values(item, path, places)
             line = item.get("line")
             if line is None:
                 for field, column in LINE_COLUMNS.items():
                     if column in ("recurrencedate", "amount") and values.get(column) is None:
-                        raise _mandatory(
+                        raise mandatory(
                             "Recurrence Date" if field == "recurrenceDate" else "Amount", f"{path}.{field}"
                         )
                 inserts.append(values)
@@ -412,7 +298,7 @@ class BillingScheduleWriter:
             old = existing[line]
             for column in ("recurrencedate", "amount"):
                 if column in values and values[column] is None:
-                    raise _mandatory("Recurrence Date" if column == "recurrencedate" else "Amount", path)
+                    raise mandatory("Recurrence Date" if column == "recurrencedate" else "Amount", path)
             changed = {c: v for c, v in values.items() if old[c] != v}
             if changed and old["invoice"] is not None:
                 raise self._invoiced(line, old["invoice"], path)
@@ -454,22 +340,6 @@ class BillingScheduleWriter:
             next_line += 1
 
     @staticmethod
-    def _line_values(item: dict[str, Any], path: str, places: int) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        if "recurrenceDate" in item:
-            value = item["recurrenceDate"]
-            values["recurrencedate"] = None if value is None else _date(value, f"{path}.recurrenceDate")
-        if "amount" in item:
-            value = item["amount"]
-            values["amount"] = None if value is None else _number(value, f"{path}.amount", places)
-        if "custcol_c2c_line_key" in item:
-            value = item["custcol_c2c_line_key"]
-            if value is not None and not isinstance(value, str):
-                raise _invalid_value(value, f"{path}.custcol_c2c_line_key")
-            values["custcol_c2c_line_key"] = value
-        return values
-
-    @staticmethod
     def _invoiced(line: int, invoice: Any, path: str) -> NetSuiteError:
         return bad_request(
             f"You cannot change or remove line {line} of this billing schedule because it has already been "
@@ -491,7 +361,7 @@ class BillingScheduleWriter:
             if not rows:
                 raise not_found()
             name, previous, currency = rows[0]
-            lmd = previous if same_second and previous is not None else _next_lmd(previous)
+            lmd = previous if same_second and previous is not None else next_last_modified(previous)
             changed: dict[str, Any] = {"lastModifiedDate": lmd.strftime("%Y-%m-%dT%H:%M:%SZ")}
             if change == "amount":
                 line = cur.execute(

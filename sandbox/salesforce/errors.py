@@ -10,7 +10,7 @@ from starlette.responses import Response
 from sandbox.common.faults import FaultRule
 from sandbox.common.jsonio import json_response
 
-from .soql import SoqlError
+from .soql_tokens import SoqlError
 
 SESSION_INVALID = "Session expired or invalid"
 NOT_FOUND_MESSAGE = "The requested resource does not exist"

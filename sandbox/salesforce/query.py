@@ -20,7 +20,7 @@ from sandbox.common.jsonio import JSONResponse, dumps
 from .context import SalesforceSim
 from .errors import sf_error, soql_error, status_error
 from .records import drifted
-from .soql import SoqlError
+from .soql_tokens import SoqlError
 from .sqlgen import compile_soql
 
 log = logging.getLogger(__name__)

@@ -24,10 +24,9 @@ from .soql import (
     Literal,
     Not,
     Query,
-    SoqlError,
-    decode_string,
     parse,
 )
+from .soql_tokens import SoqlError, decode_string
 
 MAX_OFFSET = 2000
 FIELDS_FN_MAX_LIMIT = 200
